@@ -1,0 +1,147 @@
+//! The token exchange of the Docker token protocol: given a Bearer
+//! challenge's realm and service, ask for a token carrying the wanted
+//! scopes, anonymously, with Basic credentials, or by exchanging an
+//! identity token as an OAuth2 refresh token (POST `grant_type=refresh_token`).
+
+use crate::credentials::config::Credential;
+use crate::registry::transport::may_send_credentials;
+use crate::registry::RegistryError;
+use crate::secret::Secret;
+use anyhow::{bail, Context as _};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// Lifetime the protocol assumes when a token response gives none.
+const DEFAULT_EXPIRY: Duration = Duration::from_secs(60);
+const CLIENT_ID: &str = "ddigest";
+const TOKEN_BODY_LIMIT: usize = 1024 * 1024;
+
+/// A granted bearer token.
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub value: Secret,
+    pub expires_in: Duration,
+}
+
+/// What to ask the realm for.
+pub struct TokenRequest<'a> {
+    pub realm: &'a str,
+    pub service: Option<&'a str>,
+    pub scopes: &'a [String],
+    pub credential: Option<&'a Credential>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    token: Option<String>,
+    access_token: Option<String>,
+    expires_in: Option<u64>,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("token response is not JSON")]
+    NotJson,
+    #[error("token response has neither \"token\" nor \"access_token\"")]
+    NoToken,
+}
+
+/// Parses a token endpoint's JSON answer.
+pub fn parse_token_response(body: &[u8]) -> Result<Token, TokenError> {
+    let r: TokenResponse = serde_json::from_slice(body).map_err(|_| TokenError::NotJson)?;
+    let value = r
+        .token
+        .filter(|t| !t.is_empty())
+        .or(r.access_token.filter(|t| !t.is_empty()))
+        .ok_or(TokenError::NoToken)?;
+    let expires_in = r
+        .expires_in
+        .filter(|s| *s > 0)
+        .map_or(DEFAULT_EXPIRY, Duration::from_secs);
+    Ok(Token {
+        value: Secret::new(value),
+        expires_in,
+    })
+}
+
+/// Asks the realm for a token.
+pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Result<Token> {
+    let realm = reqwest::Url::parse(req.realm)
+        .with_context(|| format!("token realm {:?} is not a URL", req.realm))?;
+    if !matches!(realm.scheme(), "https" | "http") {
+        bail!("token realm {realm} is not an http(s) URL");
+    }
+    let credential = req.credential.filter(|_| may_send_credentials(&realm));
+    let (method, request) = match credential {
+        Some(Credential::IdentityToken(refresh)) => ("POST", refresh_request(http, &realm, &req, refresh)),
+        Some(Credential::Basic { username, password }) => (
+            "GET",
+            get_request(http, &realm, &req).basic_auth(username, Some(password.expose())),
+        ),
+        _ => ("GET", get_request(http, &realm, &req)),
+    };
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("token request to {realm} failed"))?;
+    if !response.status().is_success() {
+        // Said as text: a 404 from a token server is not "image not found".
+        let error = RegistryError::from_response(method, response).await;
+        bail!("token request refused: {error}");
+    }
+    let body = crate::registry::manifest::read_body(response, TOKEN_BODY_LIMIT)
+        .await
+        .with_context(|| format!("reading the token from {realm}"))?;
+    parse_token_response(&body).with_context(|| format!("token realm {realm}"))
+}
+
+fn get_request(http: &reqwest::Client, realm: &reqwest::Url, req: &TokenRequest<'_>) -> reqwest::RequestBuilder {
+    let mut query: Vec<(&str, &str)> = Vec::new();
+    if let Some(service) = req.service {
+        query.push(("service", service));
+    }
+    query.extend(req.scopes.iter().map(|s| ("scope", s.as_str())));
+    http.get(realm.clone()).query(&query)
+}
+
+fn refresh_request(
+    http: &reqwest::Client,
+    realm: &reqwest::Url,
+    req: &TokenRequest<'_>,
+    refresh: &Secret,
+) -> reqwest::RequestBuilder {
+    let mut form: Vec<(&str, &str)> = vec![
+        ("grant_type", "refresh_token"),
+        ("client_id", CLIENT_ID),
+        ("refresh_token", refresh.expose()),
+    ];
+    if let Some(service) = req.service {
+        form.push(("service", service));
+    }
+    // The OAuth2 form joins scopes with spaces.
+    let scope = req.scopes.join(" ");
+    form.push(("scope", &scope));
+    http.post(realm.clone()).form(&form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_or_access_token() {
+        let t = parse_token_response(br#"{"token":"abc","expires_in":300}"#).unwrap();
+        assert_eq!(t.value.expose(), "abc");
+        assert_eq!(t.expires_in, Duration::from_secs(300));
+        let a = parse_token_response(br#"{"access_token":"xyz"}"#).unwrap();
+        assert_eq!(a.value.expose(), "xyz");
+        assert_eq!(a.expires_in, DEFAULT_EXPIRY);
+    }
+
+    #[test]
+    fn missing_token_is_an_error() {
+        assert_eq!(parse_token_response(b"{}").unwrap_err(), TokenError::NoToken);
+        assert_eq!(parse_token_response(br#"{"token":""}"#).unwrap_err(), TokenError::NoToken);
+        assert_eq!(parse_token_response(b"<html>").unwrap_err(), TokenError::NotJson);
+    }
+}

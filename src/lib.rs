@@ -1,0 +1,14 @@
+//! ddigest: resolve container image references to manifest digests over the
+//! Registry v2 / OCI Distribution HTTP API. The binary in `main.rs` is a thin
+//! shell over these modules; pure ones (`reference`, `digest`,
+//! `auth::challenge`, `credentials::config`) do no I/O.
+
+pub mod auth;
+pub mod cli;
+pub mod credentials;
+pub mod digest;
+pub mod exit;
+pub mod reference;
+pub mod registry;
+pub mod resolve;
+pub mod secret;

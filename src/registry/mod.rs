@@ -1,0 +1,11 @@
+//! The Registry v2 / OCI Distribution HTTP API: the HTTP transport and its
+//! TLS settings, per-registry connection and auth state, manifest requests,
+//! and the registry's error bodies.
+
+pub mod client;
+pub mod error;
+pub mod manifest;
+pub mod transport;
+
+pub use client::Client;
+pub use error::RegistryError;

@@ -1,0 +1,146 @@
+//! The HTTP client and where requests go: TLS roots (system plus
+//! `--ca-file`), `--insecure`, timeouts, proxies from the environment, a
+//! redirect policy that never downgrades HTTPS to HTTP, and the rules that
+//! map a reference's domain to a host and decide when plain HTTP is allowed.
+
+use anyhow::Context as _;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where Docker Hub's API actually lives.
+pub const DOCKER_HUB_HOST: &str = "registry-1.docker.io";
+const MAX_REDIRECTS: usize = 10;
+const CONNECT_TIMEOUT_CAP: Duration = Duration::from_secs(10);
+
+/// Transport settings from the command line.
+#[derive(Clone, Debug)]
+pub struct TransportOptions {
+    /// Extra PEM CA certificates trusted for registries and token realms.
+    pub ca_file: Option<PathBuf>,
+    /// Allow plain HTTP and unverified TLS for any host.
+    pub insecure: bool,
+    /// Limit for one whole request.
+    pub timeout: Duration,
+}
+
+impl Default for TransportOptions {
+    fn default() -> Self {
+        TransportOptions {
+            ca_file: None,
+            insecure: false,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Builds the one HTTP client a run shares.
+pub fn build_client(opts: &TransportOptions) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("ddigest/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(opts.timeout.min(CONNECT_TIMEOUT_CAP))
+        .timeout(opts.timeout)
+        .redirect(redirect_policy())
+        .danger_accept_invalid_certs(opts.insecure);
+    if let Some(path) = &opts.ca_file {
+        for cert in read_ca_file(path)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().context("cannot set up the HTTP client")
+}
+
+fn read_ca_file(path: &PathBuf) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let pem = std::fs::read(path).with_context(|| format!("cannot read CA file {}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("CA file {} is not PEM certificates", path.display()))?;
+    anyhow::ensure!(!certs.is_empty(), "CA file {} holds no certificate", path.display());
+    Ok(certs)
+}
+
+/// Follows up to ten redirects, refusing any from HTTPS to HTTP. reqwest
+/// itself drops `Authorization` when a redirect changes host.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let downgrade = attempt.url().scheme() == "http"
+            && attempt.previous().iter().any(|u| u.scheme() == "https");
+        if downgrade {
+            attempt.error("refusing a redirect from HTTPS to plain HTTP")
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// The host[:port] requests go to for a reference's domain.
+pub fn api_host(domain: &str) -> &str {
+    match domain {
+        "docker.io" | "index.docker.io" => DOCKER_HUB_HOST,
+        other => other,
+    }
+}
+
+/// Whether `host[:port]` is this machine: `localhost`, 127.0.0.0/8 or `[::1]`.
+pub fn is_loopback(host_port: &str) -> bool {
+    let host = strip_port(host_port);
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn strip_port(host_port: &str) -> &str {
+    if host_port.starts_with('[') {
+        return host_port.split(']').next().map_or(host_port, |h| &host_port[..h.len() + 1]);
+    }
+    match host_port.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => host_port,
+    }
+}
+
+/// Whether a URL may carry credentials: HTTPS, or any scheme to loopback.
+pub fn may_send_credentials(url: &reqwest::Url) -> bool {
+    url.scheme() == "https" || url.host_str().is_some_and(is_loopback)
+}
+
+/// An error that means "no HTTP answer at all" (refused, reset, TLS
+/// handshake failed), after which plain HTTP may be tried.
+pub fn is_transport_failure(err: &reqwest::Error) -> bool {
+    err.is_connect() || (err.is_request() && !err.is_timeout())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_domains_go_to_registry_1() {
+        assert_eq!(api_host("docker.io"), "registry-1.docker.io");
+        assert_eq!(api_host("index.docker.io"), "registry-1.docker.io");
+        assert_eq!(api_host("ghcr.io"), "ghcr.io");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in ["localhost", "localhost:5000", "127.0.0.1", "127.1.2.3:80", "[::1]", "[::1]:5000"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["example.com", "10.0.0.1:5000", "[2001:db8::1]:5000", "localhost.example"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn credentials_only_over_https_or_loopback() {
+        let ok = ["https://r.example/token", "http://127.0.0.1:9/token", "http://localhost/t"];
+        for u in ok {
+            assert!(may_send_credentials(&reqwest::Url::parse(u).unwrap()), "{u}");
+        }
+        let plain = reqwest::Url::parse("http://r.example/token").unwrap();
+        assert!(!may_send_credentials(&plain));
+    }
+}

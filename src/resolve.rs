@@ -1,0 +1,144 @@
+//! Resolving one reference to its manifest digest. By tag: a HEAD first,
+//! whose `Docker-Content-Digest` is the answer when it names a supported
+//! algorithm (a HEAD costs no Docker Hub pull quota); otherwise, or with
+//! `--verify`, a GET whose exact bytes are hashed. By digest: always a GET,
+//! and the bytes must hash to the digest asked for.
+
+use crate::digest::{Algorithm, Digest};
+use crate::reference::Reference;
+use crate::registry::manifest::{read_body, MAX_MANIFEST_BYTES};
+use crate::registry::{Client, RegistryError};
+use anyhow::Context as _;
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+
+const DIGEST_HEADER: &str = "docker-content-digest";
+
+/// What resolving a reference found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub digest: Digest,
+    pub media_type: Option<String>,
+    pub size: Option<u64>,
+    /// Things the user should know that did not stop the answer.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResolveOptions {
+    /// Always GET and hash, and fail when the registry's header disagrees.
+    pub verify: bool,
+}
+
+/// The manifest's bytes do not hash to the digest they must have.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("digest mismatch: {what} is {expected}, but the manifest bytes hash to {actual}")]
+pub struct DigestMismatch {
+    pub what: &'static str,
+    pub expected: Digest,
+    pub actual: Digest,
+}
+
+pub async fn resolve(client: &Client, reference: &Reference, opts: ResolveOptions) -> anyhow::Result<Resolved> {
+    if let Some(wanted) = reference.digest() {
+        return by_digest(client, reference, wanted).await;
+    }
+    let tag = reference.tag_or_latest();
+    if !opts.verify {
+        if let Some(found) = head(client, reference, tag).await? {
+            return Ok(found);
+        }
+    }
+    by_tag(client, reference, tag, opts.verify).await
+}
+
+/// The fast path: `Some` when HEAD gave a usable digest, `None` to fall back
+/// to GET, an error for 401/404 (a GET would fare no better).
+async fn head(client: &Client, reference: &Reference, tag: &str) -> anyhow::Result<Option<Resolved>> {
+    let response = client.manifest(reference, Method::HEAD, tag).await?;
+    let status = response.status();
+    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND) {
+        return Err(RegistryError::from_response("HEAD", response).await.into());
+    }
+    if !status.is_success() {
+        return Ok(None);
+    }
+    let Some(digest) = header_digest(response.headers()) else {
+        return Ok(None);
+    };
+    Ok(Some(Resolved {
+        digest,
+        media_type: media_type(response.headers()),
+        size: response.content_length(),
+        warnings: Vec::new(),
+    }))
+}
+
+async fn by_tag(client: &Client, reference: &Reference, tag: &str, verify: bool) -> anyhow::Result<Resolved> {
+    let (bytes, headers) = get(client, reference, tag).await?;
+    let digest = Digest::sha256_of(&bytes);
+    let mut warnings = Vec::new();
+    if let Some(claimed) = header_digest(&headers) {
+        if !claimed.matches(&bytes) {
+            let actual = claimed.algorithm().hash(&bytes);
+            let mismatch = DigestMismatch {
+                what: "the registry's Docker-Content-Digest",
+                expected: claimed,
+                actual,
+            };
+            if verify {
+                return Err(mismatch.into());
+            }
+            warnings.push(format!("{mismatch}; printing the digest of the bytes"));
+        }
+    }
+    Ok(Resolved {
+        digest,
+        media_type: media_type(&headers),
+        size: Some(bytes.len() as u64),
+        warnings,
+    })
+}
+
+async fn by_digest(client: &Client, reference: &Reference, wanted: &Digest) -> anyhow::Result<Resolved> {
+    let (bytes, headers) = get(client, reference, &wanted.to_string()).await?;
+    if !wanted.matches(&bytes) {
+        return Err(DigestMismatch {
+            what: "the digest asked for",
+            expected: wanted.clone(),
+            actual: wanted.algorithm().hash(&bytes),
+        }
+        .into());
+    }
+    Ok(Resolved {
+        digest: wanted.clone(),
+        media_type: media_type(&headers),
+        size: Some(bytes.len() as u64),
+        warnings: Vec::new(),
+    })
+}
+
+async fn get(client: &Client, reference: &Reference, target: &str) -> anyhow::Result<(Vec<u8>, HeaderMap)> {
+    let response = client.manifest(reference, Method::GET, target).await?;
+    if !response.status().is_success() {
+        return Err(RegistryError::from_response("GET", response).await.into());
+    }
+    let headers = response.headers().clone();
+    let url = response.url().clone();
+    let bytes = read_body(response, MAX_MANIFEST_BYTES)
+        .await
+        .with_context(|| format!("reading the manifest from {url}"))?;
+    Ok((bytes, headers))
+}
+
+/// The registry's `Docker-Content-Digest`, when it names a supported algorithm.
+fn header_digest(headers: &HeaderMap) -> Option<Digest> {
+    let value = headers.get(DIGEST_HEADER)?.to_str().ok()?;
+    let digest = Digest::parse(value.trim()).ok()?;
+    matches!(digest.algorithm(), Algorithm::Sha256 | Algorithm::Sha512).then_some(digest)
+}
+
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next().unwrap_or(value).trim().to_string())
+}
