@@ -95,7 +95,10 @@ impl Digest {
                 got: encoded.len(),
             });
         }
-        if !encoded.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if !encoded
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
             return Err(DigestError::InvalidFormat);
         }
         Ok(Digest {
@@ -126,9 +129,12 @@ impl Digest {
 /// go-digest's `DigestRegexp`: `[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+`.
 /// Used only to tell an unknown algorithm from a malformed string.
 fn is_digest_shaped(alg: &str, encoded: &str) -> bool {
-    let alg_ok = alg
-        .split(['.', '+', '_', '-'])
-        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let alg_ok = alg.split(['.', '+', '_', '-']).all(|part| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
     let enc_ok = encoded
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'=' | b'_' | b'-'));

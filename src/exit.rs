@@ -24,7 +24,10 @@ impl Exit {
             if cause.downcast_ref::<ReferenceError>().is_some() {
                 return Exit::Usage;
             }
-            if cause.downcast_ref::<RegistryError>().is_some_and(RegistryError::is_not_found) {
+            if cause
+                .downcast_ref::<RegistryError>()
+                .is_some_and(RegistryError::is_not_found)
+            {
                 return Exit::NotFound;
             }
         }
@@ -57,6 +60,9 @@ mod tests {
             errors: vec![],
         };
         assert_eq!(Exit::of_error(&missing.into()), Exit::NotFound);
-        assert_eq!(Exit::of_error(&anyhow::anyhow!("network down")), Exit::Failed);
+        assert_eq!(
+            Exit::of_error(&anyhow::anyhow!("network down")),
+            Exit::Failed
+        );
     }
 }

@@ -39,7 +39,11 @@ pub struct DigestMismatch {
     pub actual: Digest,
 }
 
-pub async fn resolve(client: &Client, reference: &Reference, opts: ResolveOptions) -> anyhow::Result<Resolved> {
+pub async fn resolve(
+    client: &Client,
+    reference: &Reference,
+    opts: ResolveOptions,
+) -> anyhow::Result<Resolved> {
     if let Some(wanted) = reference.digest() {
         return by_digest(client, reference, wanted).await;
     }
@@ -54,7 +58,11 @@ pub async fn resolve(client: &Client, reference: &Reference, opts: ResolveOption
 
 /// The fast path: `Some` when HEAD gave a usable digest, `None` to fall back
 /// to GET, an error for 401/404 (a GET would fare no better).
-async fn head(client: &Client, reference: &Reference, tag: &str) -> anyhow::Result<Option<Resolved>> {
+async fn head(
+    client: &Client,
+    reference: &Reference,
+    tag: &str,
+) -> anyhow::Result<Option<Resolved>> {
     let response = client.manifest(reference, Method::HEAD, tag).await?;
     let status = response.status();
     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND) {
@@ -74,7 +82,12 @@ async fn head(client: &Client, reference: &Reference, tag: &str) -> anyhow::Resu
     }))
 }
 
-async fn by_tag(client: &Client, reference: &Reference, tag: &str, verify: bool) -> anyhow::Result<Resolved> {
+async fn by_tag(
+    client: &Client,
+    reference: &Reference,
+    tag: &str,
+    verify: bool,
+) -> anyhow::Result<Resolved> {
     let (bytes, headers) = get(client, reference, tag).await?;
     let digest = Digest::sha256_of(&bytes);
     let mut warnings = Vec::new();
@@ -100,7 +113,11 @@ async fn by_tag(client: &Client, reference: &Reference, tag: &str, verify: bool)
     })
 }
 
-async fn by_digest(client: &Client, reference: &Reference, wanted: &Digest) -> anyhow::Result<Resolved> {
+async fn by_digest(
+    client: &Client,
+    reference: &Reference,
+    wanted: &Digest,
+) -> anyhow::Result<Resolved> {
     let (bytes, headers) = get(client, reference, &wanted.to_string()).await?;
     if !wanted.matches(&bytes) {
         return Err(DigestMismatch {
@@ -118,7 +135,11 @@ async fn by_digest(client: &Client, reference: &Reference, wanted: &Digest) -> a
     })
 }
 
-async fn get(client: &Client, reference: &Reference, target: &str) -> anyhow::Result<(Vec<u8>, HeaderMap)> {
+async fn get(
+    client: &Client,
+    reference: &Reference,
+    target: &str,
+) -> anyhow::Result<(Vec<u8>, HeaderMap)> {
     let response = client.manifest(reference, Method::GET, target).await?;
     if !response.status().is_success() {
         return Err(RegistryError::from_response("GET", response).await.into());

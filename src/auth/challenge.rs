@@ -177,7 +177,9 @@ impl Parser<'_> {
 
     fn value(&mut self) -> Result<String, ChallengeError> {
         if self.peek() != Some(b'"') {
-            return self.token().ok_or(self.malformed("expected a parameter value"));
+            return self
+                .token()
+                .ok_or(self.malformed("expected a parameter value"));
         }
         self.i += 1;
         let mut out = Vec::new();
@@ -229,7 +231,10 @@ mod tests {
         assert_eq!(cs[0].param("realm"), Some("Registry Realm"));
         assert_eq!(cs[1].param("service"), Some("x"));
         assert_eq!(cs[2].scheme, "negotiate");
-        assert!(matches!(auth_request(h).unwrap(), AuthRequest::Bearer { .. }));
+        assert!(matches!(
+            auth_request(h).unwrap(),
+            AuthRequest::Bearer { .. }
+        ));
     }
 
     #[test]
@@ -248,10 +253,24 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        for h in ["", "   ", "\"", "Bearer realm=\"open", "Bearer realm=", "Bearer \u{1}", "=x"] {
+        for h in [
+            "",
+            "   ",
+            "\"",
+            "Bearer realm=\"open",
+            "Bearer realm=",
+            "Bearer \u{1}",
+            "=x",
+        ] {
             assert!(auth_request(h).is_err(), "{h:?}");
         }
-        assert_eq!(auth_request("Bearer service=x"), Err(ChallengeError::MissingRealm));
-        assert!(matches!(auth_request("Digest realm=x"), Err(ChallengeError::Unsupported(_))));
+        assert_eq!(
+            auth_request("Bearer service=x"),
+            Err(ChallengeError::MissingRealm)
+        );
+        assert!(matches!(
+            auth_request("Digest realm=x"),
+            Err(ChallengeError::Unsupported(_))
+        ));
     }
 }

@@ -73,7 +73,9 @@ pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Res
     }
     let credential = req.credential.filter(|_| may_send_credentials(&realm));
     let (method, request) = match credential {
-        Some(Credential::IdentityToken(refresh)) => ("POST", refresh_request(http, &realm, &req, refresh)),
+        Some(Credential::IdentityToken(refresh)) => {
+            ("POST", refresh_request(http, &realm, &req, refresh))
+        }
         Some(Credential::Basic { username, password }) => (
             "GET",
             get_request(http, &realm, &req).basic_auth(username, Some(password.expose())),
@@ -95,7 +97,11 @@ pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Res
     parse_token_response(&body).with_context(|| format!("token realm {realm}"))
 }
 
-fn get_request(http: &reqwest::Client, realm: &reqwest::Url, req: &TokenRequest<'_>) -> reqwest::RequestBuilder {
+fn get_request(
+    http: &reqwest::Client,
+    realm: &reqwest::Url,
+    req: &TokenRequest<'_>,
+) -> reqwest::RequestBuilder {
     let mut query: Vec<(&str, &str)> = Vec::new();
     if let Some(service) = req.service {
         query.push(("service", service));
@@ -140,8 +146,17 @@ mod tests {
 
     #[test]
     fn missing_token_is_an_error() {
-        assert_eq!(parse_token_response(b"{}").unwrap_err(), TokenError::NoToken);
-        assert_eq!(parse_token_response(br#"{"token":""}"#).unwrap_err(), TokenError::NoToken);
-        assert_eq!(parse_token_response(b"<html>").unwrap_err(), TokenError::NotJson);
+        assert_eq!(
+            parse_token_response(b"{}").unwrap_err(),
+            TokenError::NoToken
+        );
+        assert_eq!(
+            parse_token_response(br#"{"token":""}"#).unwrap_err(),
+            TokenError::NoToken
+        );
+        assert_eq!(
+            parse_token_response(b"<html>").unwrap_err(),
+            TokenError::NotJson
+        );
     }
 }

@@ -193,8 +193,14 @@ mod tests {
             }}"#,
         )
         .unwrap();
-        assert_eq!(cfg.source_for("docker.io"), Source::Stored(basic("user", "pa:ss")));
-        assert_eq!(cfg.source_for("localhost:5000"), Source::Stored(basic("u", "p")));
+        assert_eq!(
+            cfg.source_for("docker.io"),
+            Source::Stored(basic("user", "pa:ss"))
+        );
+        assert_eq!(
+            cfg.source_for("localhost:5000"),
+            Source::Stored(basic("u", "p"))
+        );
         assert_eq!(
             cfg.source_for("ghcr.io"),
             Source::Stored(Credential::IdentityToken(Secret::new("refresh")))
@@ -235,7 +241,10 @@ mod tests {
 
     #[test]
     fn malformed_config_is_an_error() {
-        assert!(matches!(DockerConfig::parse("{"), Err(ConfigError::Json(_))));
+        assert!(matches!(
+            DockerConfig::parse("{"),
+            Err(ConfigError::Json(_))
+        ));
         assert!(matches!(
             DockerConfig::parse(r#"{"auths": {"x": {"auth": "!!"}}}"#),
             Err(ConfigError::BadAuth { .. })
@@ -245,8 +254,9 @@ mod tests {
 
     #[test]
     fn debug_output_hides_secrets() {
-        let cfg = DockerConfig::parse(r#"{"auths": {"x": {"username": "u", "password": "sekrit"}}}"#)
-            .unwrap();
+        let cfg =
+            DockerConfig::parse(r#"{"auths": {"x": {"username": "u", "password": "sekrit"}}}"#)
+                .unwrap();
         assert!(!format!("{cfg:?}").contains("sekrit"));
     }
 }

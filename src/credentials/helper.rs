@@ -45,7 +45,8 @@ pub async fn get(name: &str, server_url: &str) -> anyhow::Result<Option<Credenti
         .with_context(|| format!("{program} did not answer within {HELPER_TIMEOUT:?}"))?
         .with_context(|| format!("{program} failed"))?;
     if !output.status.success() {
-        let said = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+        let said =
+            String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
         if said.contains(NOT_FOUND) {
             return Ok(None);
         }

@@ -51,7 +51,10 @@ fn anchored(parts: &[&str]) -> String {
 }
 
 fn domain_name() -> String {
-    format!("{DOMAIN_NAME_COMPONENT}{}", any_times(&[r"\.", DOMAIN_NAME_COMPONENT]))
+    format!(
+        "{DOMAIN_NAME_COMPONENT}{}",
+        any_times(&[r"\.", DOMAIN_NAME_COMPONENT])
+    )
 }
 
 /// `host [":" port]`: the registry part of a name.

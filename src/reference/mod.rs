@@ -89,6 +89,9 @@ impl Reference {
     /// the domain defaults to `docker.io`, `index.docker.io` becomes
     /// `docker.io`, and single-component Docker Hub names get `library/`.
     pub fn parse_normalized(s: &str) -> Result<Self, ReferenceError> {
+        if s.is_empty() {
+            return Err(ReferenceError::NameEmpty);
+        }
         if grammar::ANCHORED_IDENTIFIER.is_match(s) {
             return Err(ReferenceError::IdentifierAsName);
         }
@@ -311,11 +314,17 @@ mod tests {
 
     #[test]
     fn explains_what_is_wrong() {
-        let bad_tag = Reference::parse_normalized("node:-x").unwrap_err().to_string();
+        let bad_tag = Reference::parse_normalized("node:-x")
+            .unwrap_err()
+            .to_string();
         assert!(bad_tag.contains("invalid tag \"-x\""), "{bad_tag}");
-        let scheme = Reference::parse_normalized("https://example.com/a").unwrap_err().to_string();
+        let scheme = Reference::parse_normalized("https://example.com/a")
+            .unwrap_err()
+            .to_string();
         assert!(scheme.contains("URL scheme"), "{scheme}");
-        let short = Reference::parse_normalized("node@sha256:abc").unwrap_err().to_string();
+        let short = Reference::parse_normalized("node@sha256:abc")
+            .unwrap_err()
+            .to_string();
         assert!(short.contains("invalid digest"), "{short}");
         let upper = Reference::parse_normalized("Node").unwrap_err();
         assert_eq!(upper, ReferenceError::NameContainsUppercase);

@@ -7,7 +7,7 @@
 //! that is not this machine.
 
 use super::manifest::ACCEPT;
-use super::transport::{self, is_loopback, is_transport_failure, TransportOptions};
+use super::transport::{self, is_loopback, may_fall_back_to_http, TransportOptions};
 use crate::auth::challenge::{self, AuthRequest};
 use crate::auth::token::{self, TokenRequest};
 use crate::credentials::config::Credential;
@@ -129,7 +129,10 @@ impl Client {
         auth: Option<&Secret>,
     ) -> anyhow::Result<reqwest::Response> {
         if let Some(base) = state.base.get() {
-            return self.send_to(base, method, path, auth).await.map_err(Into::into);
+            return self
+                .send_to(base, method, path, auth)
+                .await
+                .map_err(Into::into);
         }
         let https = format!("https://{}", state.host);
         match self.send_to(&https, method, path, auth).await {
@@ -137,11 +140,14 @@ impl Client {
                 let _ = state.base.set(https);
                 Ok(response)
             }
-            Err(e) if self.http_allowed(state) && is_transport_failure(&e) => {
+            Err(e) if self.http_allowed(state) && may_fall_back_to_http(&e, &state.host) => {
                 let http = format!("http://{}", state.host);
                 let response = self.send_to(&http, method, path, auth).await.map_err(|e| {
-                    if is_transport_failure(&e) {
-                        anyhow!(e).context(format!("cannot reach {} over HTTPS or plain HTTP", state.host))
+                    if e.is_connect() {
+                        anyhow!(e).context(format!(
+                            "cannot reach {} over HTTPS or plain HTTP",
+                            state.host
+                        ))
                     } else {
                         anyhow!(e)
                     }
@@ -191,14 +197,21 @@ impl Client {
         match request {
             AuthRequest::Bearer { realm, service, .. } => {
                 let (value, lifetime) = match &credential {
-                    Some(Credential::RegistryToken(token)) => (token.clone(), REGISTRY_TOKEN_LIFETIME),
+                    Some(Credential::RegistryToken(token)) => {
+                        (token.clone(), REGISTRY_TOKEN_LIFETIME)
+                    }
                     _ => {
-                        let token = self.bearer(&realm, service.as_deref(), scope, credential.as_ref()).await?;
+                        let token = self
+                            .bearer(&realm, service.as_deref(), scope, credential.as_ref())
+                            .await?;
                         (token.value, token.expires_in)
                     }
                 };
                 let value = Secret::new(format!("Bearer {}", value.expose()));
-                auth.tokens.insert(scope.to_string(), (value.clone(), Instant::now() + lifetime));
+                auth.tokens.insert(
+                    scope.to_string(),
+                    (value.clone(), Instant::now() + lifetime),
+                );
                 Ok(value)
             }
             AuthRequest::Basic => {
@@ -226,7 +239,11 @@ impl Client {
         token::fetch(&self.http, request).await
     }
 
-    fn basic(&self, state: &RegistryState, credential: Option<&Credential>) -> anyhow::Result<Secret> {
+    fn basic(
+        &self,
+        state: &RegistryState,
+        credential: Option<&Credential>,
+    ) -> anyhow::Result<Secret> {
         let Some(Credential::Basic { username, password }) = credential else {
             bail!(
                 "{} asks for a username and password, and none is configured for {} in {}",
@@ -237,7 +254,10 @@ impl Client {
         };
         let plain_http = state.base.get().is_some_and(|b| b.starts_with("http://"));
         if plain_http && !is_loopback(&state.host) {
-            bail!("refusing to send credentials to {} over plain HTTP", state.host);
+            bail!(
+                "refusing to send credentials to {} over plain HTTP",
+                state.host
+            );
         }
         let pair = format!("{username}:{}", password.expose());
         let encoded = base64::engine::general_purpose::STANDARD.encode(pair);

@@ -51,10 +51,15 @@ pub fn build_client(opts: &TransportOptions) -> anyhow::Result<reqwest::Client> 
 }
 
 fn read_ca_file(path: &PathBuf) -> anyhow::Result<Vec<reqwest::Certificate>> {
-    let pem = std::fs::read(path).with_context(|| format!("cannot read CA file {}", path.display()))?;
+    let pem =
+        std::fs::read(path).with_context(|| format!("cannot read CA file {}", path.display()))?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem)
         .with_context(|| format!("CA file {} is not PEM certificates", path.display()))?;
-    anyhow::ensure!(!certs.is_empty(), "CA file {} holds no certificate", path.display());
+    anyhow::ensure!(
+        !certs.is_empty(),
+        "CA file {} holds no certificate",
+        path.display()
+    );
     Ok(certs)
 }
 
@@ -94,7 +99,10 @@ pub fn is_loopback(host_port: &str) -> bool {
 
 fn strip_port(host_port: &str) -> &str {
     if host_port.starts_with('[') {
-        return host_port.split(']').next().map_or(host_port, |h| &host_port[..h.len() + 1]);
+        return host_port
+            .split(']')
+            .next()
+            .map_or(host_port, |h| &host_port[..h.len() + 1]);
     }
     match host_port.rsplit_once(':') {
         Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
@@ -107,10 +115,37 @@ pub fn may_send_credentials(url: &reqwest::Url) -> bool {
     url.scheme() == "https" || url.host_str().is_some_and(is_loopback)
 }
 
-/// An error that means "no HTTP answer at all" (refused, reset, TLS
-/// handshake failed), after which plain HTTP may be tried.
-pub fn is_transport_failure(err: &reqwest::Error) -> bool {
-    err.is_connect() || (err.is_request() && !err.is_timeout())
+/// Whether plain HTTP may be tried after HTTPS failed with `err`: the server
+/// answered with bytes that are not TLS (a plain-HTTP registry), or nothing
+/// listens on the default HTTPS port of a host named without a port.
+/// Certificate errors never qualify: they are reported as they are.
+pub fn may_fall_back_to_http(err: &reqwest::Error, host_port: &str) -> bool {
+    let no_port = strip_port(host_port) == host_port;
+    peer_is_not_tls(err) || (no_port && err.is_connect() && tls_error(err).is_none())
+}
+
+fn peer_is_not_tls(err: &reqwest::Error) -> bool {
+    matches!(tls_error(err), Some(rustls::Error::InvalidMessage(_)))
+}
+
+/// The TLS library's own error somewhere in the chain, if any. rustls errors
+/// arrive wrapped in (nested) `io::Error`s, whose `source()` skips the
+/// wrapped error, so those are opened with `get_ref()`.
+fn tls_error(err: &reqwest::Error) -> Option<&rustls::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        source = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
 }
 
 #[cfg(test)]
@@ -126,19 +161,38 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for h in ["localhost", "localhost:5000", "127.0.0.1", "127.1.2.3:80", "[::1]", "[::1]:5000"] {
+        for h in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1",
+            "127.1.2.3:80",
+            "[::1]",
+            "[::1]:5000",
+        ] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["example.com", "10.0.0.1:5000", "[2001:db8::1]:5000", "localhost.example"] {
+        for h in [
+            "example.com",
+            "10.0.0.1:5000",
+            "[2001:db8::1]:5000",
+            "localhost.example",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
     }
 
     #[test]
     fn credentials_only_over_https_or_loopback() {
-        let ok = ["https://r.example/token", "http://127.0.0.1:9/token", "http://localhost/t"];
+        let ok = [
+            "https://r.example/token",
+            "http://127.0.0.1:9/token",
+            "http://localhost/t",
+        ];
         for u in ok {
-            assert!(may_send_credentials(&reqwest::Url::parse(u).unwrap()), "{u}");
+            assert!(
+                may_send_credentials(&reqwest::Url::parse(u).unwrap()),
+                "{u}"
+            );
         }
         let plain = reqwest::Url::parse("http://r.example/token").unwrap();
         assert!(!may_send_credentials(&plain));

@@ -1,0 +1,213 @@
+//! Authentication against the real registry: htpasswd Basic over TLS with a
+//! generated CA, and distribution's token mode with the test token server.
+//! Credentials come from a test-written config.json, a credential helper on
+//! PATH, or an identity token exchanged at the realm.
+
+use crate::util::certs::pki;
+use crate::util::push::{auth_entry, PushAuth, Pusher};
+use crate::util::registry::{Auth, Registry};
+use crate::util::token_server::{TokenServer, ISSUER, REFRESH_TOKEN, SERVICE};
+use crate::util::{skopeo_digest, Ddigest};
+use serde_json::json;
+
+fn ca() -> String {
+    pki().ca_pem.display().to_string()
+}
+
+fn token_registry() -> (TokenServer, Registry) {
+    let server = TokenServer::start();
+    let auth = Auth::Token {
+        realm: server.realm(),
+        service: SERVICE.into(),
+        issuer: ISSUER.into(),
+    };
+    let registry = Registry::start(auth, true);
+    (server, registry)
+}
+
+#[test]
+fn htpasswd_basic_over_tls() {
+    let reg = Registry::start(Auth::Htpasswd, true);
+    let img = Pusher::new(&reg, PushAuth::Basic("alice", "correct horse")).image(
+        "private/app",
+        "v1",
+        false,
+        "linux/amd64",
+    );
+    let reference = format!("{}/private/app:v1", reg.host());
+
+    let anonymous = Ddigest::new().run(&["--ca-file", &ca(), &reference]);
+    assert!(
+        anonymous.fails(1).contains("none is configured"),
+        "{}",
+        anonymous.stderr
+    );
+
+    let dd = Ddigest::new();
+    dd.config(&json!({"auths": {reg.host(): auth_entry("bob", "battery staple")}}));
+    assert_eq!(
+        dd.run(&["--ca-file", &ca(), &reference]).digest(),
+        img.digest
+    );
+    assert_eq!(
+        dd.run(&["--ca-file", &ca(), "--verify", &reference])
+            .digest(),
+        img.digest
+    );
+
+    let wrong = Ddigest::new();
+    wrong.config(&json!({"auths": {reg.host(): auth_entry("bob", "wrong password")}}));
+    let run = wrong.run(&["--ca-file", &ca(), &reference]);
+    assert!(run.fails(1).contains("401"), "{}", run.stderr);
+    assert!(!run.stderr.contains("wrong password"));
+
+    let certs = crate::util::temp_dir("certs");
+    std::fs::copy(&pki().ca_pem, certs.path().join("ca.crt")).expect("copy CA");
+    let cert_dir = format!("--cert-dir={}", certs.path().display());
+    assert_eq!(
+        skopeo_digest(&reference, &[&cert_dir, "--creds=bob:battery staple"]),
+        img.digest
+    );
+}
+
+#[test]
+fn tls_registry_with_an_unknown_ca_is_refused() {
+    let reg = Registry::start(Auth::None, true);
+    Pusher::new(&reg, PushAuth::None).image("app", "v1", false, "linux/amd64");
+    let run = Ddigest::new().run(&[&format!("{}/app:v1", reg.host())]);
+    assert!(
+        run.fails(1).to_lowercase().contains("certificate"),
+        "{}",
+        run.stderr
+    );
+    let insecure = Ddigest::new().run(&["--insecure", &format!("{}/app:v1", reg.host())]);
+    insecure.digest();
+}
+
+#[test]
+fn token_auth_anonymous_pull_of_a_public_repository() {
+    let (server, reg) = token_registry();
+    let img =
+        Pusher::new(&reg, PushAuth::Token("alice")).image("public/tool", "2", true, "linux/amd64");
+    let run = Ddigest::new().run(&["--ca-file", &ca(), &format!("{}/public/tool:2", reg.host())]);
+    assert_eq!(run.digest(), img.digest);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "one token request: {requests:?}");
+    assert!(requests[0].authorization.is_none(), "anonymous");
+    assert!(
+        requests[0]
+            .target
+            .contains("scope=repository%3Apublic%2Ftool%3Apull"),
+        "{}",
+        requests[0].target
+    );
+    assert!(requests[0].target.contains(&format!("service={SERVICE}")));
+}
+
+#[test]
+fn token_auth_private_repository_with_config_credentials() {
+    let (server, reg) = token_registry();
+    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
+        "private/app",
+        "v1",
+        false,
+        "linux/amd64",
+    );
+    let reference = format!("{}/private/app:v1", reg.host());
+
+    let anonymous = Ddigest::new().run(&["--ca-file", &ca(), &reference]);
+    assert!(anonymous.fails(1).contains("401"), "{}", anonymous.stderr);
+
+    let dd = Ddigest::new();
+    dd.config(&json!({"auths": {reg.host(): auth_entry("bob", "battery staple")}}));
+    assert_eq!(
+        dd.run(&["--ca-file", &ca(), &reference]).digest(),
+        img.digest
+    );
+    let last = server.requests().pop().expect("a token request");
+    assert!(last.authorization.is_some_and(|a| a.starts_with("Basic ")));
+}
+
+#[test]
+fn token_auth_with_a_credential_helper() {
+    let (_server, reg) = token_registry();
+    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
+        "private/app",
+        "v1",
+        false,
+        "linux/amd64",
+    );
+    let mut dd = Ddigest::new();
+    let host = reg.host();
+    dd.helper(
+        "testhelper",
+        &format!(
+            "read server\n[ \"$1\" = get ] || exit 2\n[ \"$server\" = \"{host}\" ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\n\
+             echo '{{\"ServerURL\":\"{host}\",\"Username\":\"bob\",\"Secret\":\"battery staple\"}}'"
+        ),
+    );
+    dd.config(&json!({"credHelpers": {host.clone(): "testhelper"}}));
+    assert_eq!(
+        dd.run(&["--ca-file", &ca(), &format!("{host}/private/app:v1")])
+            .digest(),
+        img.digest
+    );
+
+    // A helper that is missing is a clear error naming it.
+    let missing = Ddigest::new();
+    missing.config(&json!({"credsStore": "not-installed"}));
+    let run = missing.run(&["--ca-file", &ca(), &format!("{host}/private/app:v1")]);
+    assert!(
+        run.fails(1).contains("docker-credential-not-installed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn token_auth_with_an_identity_token() {
+    let (server, reg) = token_registry();
+    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
+        "private/app",
+        "v1",
+        false,
+        "linux/amd64",
+    );
+    let dd = Ddigest::new();
+    dd.config(&json!({"auths": {reg.host(): {"identitytoken": REFRESH_TOKEN}}}));
+    assert_eq!(
+        dd.run(&[
+            "--ca-file",
+            &ca(),
+            &format!("{}/private/app:v1", reg.host())
+        ])
+        .digest(),
+        img.digest
+    );
+    let post = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .expect("a POST to the realm");
+    assert!(
+        post.body.contains("grant_type=refresh_token"),
+        "{}",
+        post.body
+    );
+    assert!(
+        post.body
+            .contains(&format!("refresh_token={REFRESH_TOKEN}")),
+        "{}",
+        post.body
+    );
+}
+
+#[test]
+fn malformed_config_names_its_path() {
+    let (_server, reg) = token_registry();
+    let dd = Ddigest::new();
+    std::fs::create_dir_all(dd.docker_config_dir()).expect("dir");
+    std::fs::write(dd.docker_config_dir().join("config.json"), "{not json").expect("write");
+    let run = dd.run(&["--ca-file", &ca(), &format!("{}/public/x:1", reg.host())]);
+    assert!(run.fails(1).contains("config.json"), "{}", run.stderr);
+}

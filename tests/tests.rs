@@ -1,0 +1,8 @@
+//! Integration tests: the ddigest binary against the real distribution
+//! registry, started per test on 127.0.0.1.
+
+mod util;
+
+mod auth;
+mod conformance;
+mod resolve;

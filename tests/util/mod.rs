@@ -1,0 +1,142 @@
+//! Shared test helpers: temp dirs under the target dir, the ddigest binary
+//! run in an isolated HOME, skopeo as the reference peer, and the real
+//! registry, token server, PKI and pusher in their own modules.
+
+pub mod certs;
+pub mod push;
+pub mod registry;
+pub mod token_server;
+
+use sha2::{Digest as _, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn temp_dir(prefix: &str) -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tempfile::Builder::new()
+        .prefix(&format!("ddigest-{prefix}-"))
+        .tempdir_in(root)
+        .expect("temp dir")
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// What one ddigest run did.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Run {
+    /// Asserts success and returns the one stdout line.
+    pub fn digest(&self) -> &str {
+        assert_eq!(self.code, 0, "ddigest failed: {}", self.stderr);
+        assert!(
+            self.stdout.ends_with('\n') && self.stdout.lines().count() == 1,
+            "stdout: {:?}",
+            self.stdout
+        );
+        self.stdout.trim_end()
+    }
+
+    /// Asserts the exit code, an empty stdout and one `ddigest: ` stderr line.
+    pub fn fails(&self, code: i32) -> &str {
+        assert_eq!(
+            self.code, code,
+            "stdout {:?} stderr {:?}",
+            self.stdout, self.stderr
+        );
+        assert_eq!(self.stdout, "", "nothing on stdout when failing");
+        assert!(
+            self.stderr.starts_with("ddigest: "),
+            "stderr: {:?}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        &self.stderr
+    }
+}
+
+/// The ddigest binary with its own HOME and DOCKER_CONFIG.
+pub struct Ddigest {
+    pub home: tempfile::TempDir,
+    path_prefix: Option<PathBuf>,
+}
+
+impl Ddigest {
+    pub fn new() -> Ddigest {
+        Ddigest {
+            home: temp_dir("home"),
+            path_prefix: None,
+        }
+    }
+
+    pub fn docker_config_dir(&self) -> PathBuf {
+        self.home.path().join(".docker")
+    }
+
+    /// Writes `$DOCKER_CONFIG/config.json`.
+    pub fn config(&self, json: &serde_json::Value) -> &Self {
+        let dir = self.docker_config_dir();
+        std::fs::create_dir_all(&dir).expect("config dir");
+        std::fs::write(dir.join("config.json"), json.to_string()).expect("config.json");
+        self
+    }
+
+    /// Puts an executable `docker-credential-NAME` with this shell body on PATH.
+    pub fn helper(&mut self, name: &str, script: &str) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let bin = self.home.path().join("bin");
+        std::fs::create_dir_all(&bin).expect("bin dir");
+        let path = bin.join(format!("docker-credential-{name}"));
+        std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).expect("helper");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        self.path_prefix = Some(bin);
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut path = std::env::var("PATH").unwrap_or_default();
+        if let Some(prefix) = &self.path_prefix {
+            path = format!("{}:{path}", prefix.display());
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_ddigest"))
+            .args(args)
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", self.home.path())
+            .env("DOCKER_CONFIG", self.docker_config_dir())
+            .output()
+            .expect("run ddigest");
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+}
+
+/// The seed article's answer: `skopeo inspect --raw docker://REF | sha256`.
+pub fn skopeo_digest(reference: &str, extra: &[&str]) -> String {
+    let out = Command::new("skopeo")
+        .args(["inspect", "--raw"])
+        .args(extra)
+        .arg(format!("docker://{reference}"))
+        .env_remove("http_proxy")
+        .env_remove("https_proxy")
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run skopeo ({e}): install it with `apt-get install skopeo`")
+        });
+    assert!(
+        out.status.success(),
+        "skopeo {reference}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sha256(&out.stdout)
+}

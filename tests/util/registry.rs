@@ -1,0 +1,159 @@
+//! The real CNCF distribution registry (`docker-registry serve CONFIG`),
+//! started per test on a free 127.0.0.1 port with a config written to a
+//! temp dir, and killed when the handle drops, also when a test fails.
+
+use super::certs::pki;
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = "docker-registry";
+
+/// bcrypt entries made with `htpasswd -Bbn`: alice / "correct horse",
+/// bob / "battery staple".
+pub const HTPASSWD: &str = "alice:$2y$05$KOZml3/My5nXsxnhjTUCn.uh.t1fZW1bU/NmbvNbjp789jo9cLsQO\n\
+bob:$2y$05$w1D3GxHjanleuIDVFT2Om.kMP7cxfB1yWJ.7c3jPDQkArZVLaru6i\n";
+
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Htpasswd,
+    /// Token auth against a realm URL, with service and issuer names.
+    Token {
+        realm: String,
+        service: String,
+        issuer: String,
+    },
+}
+
+pub struct Registry {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+    pub tls: bool,
+}
+
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local addr").port()
+}
+
+impl Registry {
+    pub fn start(auth: Auth, tls: bool) -> Registry {
+        let dir = super::temp_dir("registry");
+        let port = free_port();
+        let config = dir.path().join("config.yml");
+        std::fs::write(dir.path().join("htpasswd"), HTPASSWD).expect("write htpasswd");
+        std::fs::write(&config, config_yaml(dir.path(), port, &auth, tls)).expect("write config");
+        let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
+        let child = Command::new(BINARY)
+            .arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log fd"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start `{BINARY}` ({e}): install it with `apt-get install docker-registry` (scripts/test does)")
+            });
+        let registry = Registry {
+            child,
+            dir,
+            port,
+            tls,
+        };
+        registry.wait_ready();
+        registry
+    }
+
+    /// `127.0.0.1:PORT`, the domain references use.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn base_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.host())
+    }
+
+    /// Where the registry keeps a blob on disk (for storage-corruption tests).
+    pub fn blob_path(&self, hex: &str) -> PathBuf {
+        self.dir
+            .path()
+            .join("data/docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+                // Any bytes back (TLS alert or HTTP) mean the server is serving.
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                let _ = stream.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
+                let mut buf = [0u8; 1];
+                if matches!(stream.read(&mut buf), Ok(n) if n > 0) {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "registry on port {} did not start; its log:\n{}",
+            self.port,
+            self.log()
+        );
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config_yaml(dir: &Path, port: u16, auth: &Auth, tls: bool) -> String {
+    let mut y = format!(
+        "version: 0.1\nlog:\n  level: info\n  formatter: text\n\
+         storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
+         http:\n  addr: 127.0.0.1:{port}\n  secret: ddigest-test-secret\n",
+        dir.join("data").display()
+    );
+    if tls {
+        let p = pki();
+        y += &format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            p.server_cert.display(),
+            p.server_key.display()
+        );
+    }
+    match auth {
+        Auth::None => {}
+        Auth::Htpasswd => {
+            y += &format!(
+                "auth:\n  htpasswd:\n    realm: ddigest-test\n    path: {}\n",
+                dir.join("htpasswd").display()
+            );
+        }
+        Auth::Token {
+            realm,
+            service,
+            issuer,
+        } => {
+            y += &format!(
+                "auth:\n  token:\n    realm: {realm}\n    service: {service}\n    issuer: {issuer}\n    rootcertbundle: {}\n",
+                pki().signing_cert_pem.display()
+            );
+        }
+    }
+    y
+}
