@@ -67,6 +67,16 @@ impl fmt::Display for RegistryError {
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
         write!(f, "{} {}: {} {reason}", self.method, self.url, self.status)?;
+        if self.errors.is_empty() {
+            // A HEAD answer has no body to name the error: say what the status means.
+            let meaning = match self.status {
+                401 => " (authentication required or refused)",
+                403 => " (access denied)",
+                404 => " (no such tag, manifest or repository)",
+                _ => "",
+            };
+            f.write_str(meaning)?;
+        }
         for e in &self.errors {
             write!(f, ": {}", e.code)?;
             if !e.message.is_empty() {
