@@ -91,6 +91,16 @@ fn token_auth_anonymous_pull_of_a_public_repository() {
         Pusher::new(&reg, PushAuth::Token("alice")).image("public/tool", "2", true, "linux/amd64");
     let run = Ddigest::new().run(&["--ca-file", &ca(), &format!("{}/public/tool:2", reg.host())]);
     assert_eq!(run.digest(), img.digest);
+    let path = "/v2/public/tool/manifests/2".to_string();
+    let expected = [
+        ("HEAD".to_string(), path.clone(), 401),
+        ("HEAD".to_string(), path, 200),
+    ];
+    assert_eq!(
+        reg.ddigest_requests(2),
+        expected,
+        "challenge, then the answer"
+    );
     let requests = server.requests();
     assert_eq!(requests.len(), 1, "one token request: {requests:?}");
     assert!(requests[0].authorization.is_none(), "anonymous");
@@ -210,4 +220,28 @@ fn malformed_config_names_its_path() {
     std::fs::write(dd.docker_config_dir().join("config.json"), "{not json").expect("write");
     let run = dd.run(&["--ca-file", &ca(), &format!("{}/public/x:1", reg.host())]);
     assert!(run.fails(1).contains("config.json"), "{}", run.stderr);
+}
+
+#[test]
+fn registry_token_from_the_config_is_sent_as_is() {
+    let (server, reg) = token_registry();
+    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
+        "private/app",
+        "v1",
+        false,
+        "linux/amd64",
+    );
+    let dd = Ddigest::new();
+    let token = TokenServer::token_for("bob", "private/app", &["pull"]);
+    dd.config(&json!({"auths": {reg.host(): {"registrytoken": token}}}));
+    let reference = format!("{}/private/app:v1", reg.host());
+    assert_eq!(
+        dd.run(&["--ca-file", &ca(), &reference]).digest(),
+        img.digest
+    );
+    assert!(
+        server.requests().is_empty(),
+        "no token request: {:?}",
+        server.requests()
+    );
 }

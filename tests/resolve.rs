@@ -40,6 +40,7 @@ fn every_manifest_kind_by_tag_matches_the_pushed_bytes_and_skopeo() {
     );
 
     let dd = Ddigest::new();
+    let mut seen = 0;
     for (tag, pushed) in [
         ("schema2", &docker),
         ("list", &list),
@@ -47,16 +48,25 @@ fn every_manifest_kind_by_tag_matches_the_pushed_bytes_and_skopeo() {
         ("index", &index),
     ] {
         let reference = format!("{h}/app:{tag}");
+        let path = format!("/v2/app/manifests/{tag}");
         let got = dd.run(&[&reference]);
         assert_eq!(got.digest(), pushed.digest, "{tag}");
         assert_eq!(got.stderr, "", "{tag}: nothing on stderr");
+        let verified = dd.run(&["--verify", &reference]);
+        assert_eq!(verified.digest(), pushed.digest, "--verify {tag}");
+        // One HEAD answers a plain run; --verify costs one GET and nothing else.
+        let requests = reg.ddigest_requests(seen + 2);
+        let expected = [
+            ("HEAD".to_string(), path.clone(), 200),
+            ("GET".to_string(), path, 200),
+        ];
+        assert_eq!(requests[seen..], expected, "{tag}");
+        seen = requests.len();
         assert_eq!(
             skopeo_digest(&reference, &["--tls-verify=false"]),
             pushed.digest,
             "skopeo {tag}"
         );
-        let verified = dd.run(&["--verify", &reference]);
-        assert_eq!(verified.digest(), pushed.digest, "--verify {tag}");
     }
     assert_eq!(sha256(&list.bytes), list.digest);
 }

@@ -92,6 +92,20 @@ impl Registry {
         std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
     }
 
+    /// The requests ddigest made, read from the registry's access log as
+    /// `(method, path, status)`. Waits briefly for at least `at_least` lines,
+    /// since the log line is written just after the response.
+    pub fn ddigest_requests(&self, at_least: usize) -> Vec<(String, String, u16)> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let found: Vec<_> = self.log().lines().filter_map(access_line).collect();
+            if found.len() >= at_least || Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
@@ -156,4 +170,16 @@ fn config_yaml(dir: &Path, port: u16, auth: &Auth, tls: bool) -> String {
         }
     }
     y
+}
+
+/// Parses `… "HEAD /v2/x/manifests/y HTTP/1.1" 200 … "ddigest/0.1.0"`.
+fn access_line(line: &str) -> Option<(String, String, u16)> {
+    if !line.contains("\"ddigest/") {
+        return None;
+    }
+    let mut quoted = line.split('"');
+    let request = quoted.nth(1)?;
+    let status = quoted.next()?.split_whitespace().next()?.parse().ok()?;
+    let mut parts = request.split(' ');
+    Some((parts.next()?.to_string(), parts.next()?.to_string(), status))
 }
