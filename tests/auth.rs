@@ -4,7 +4,7 @@
 //! PATH, or an identity token exchanged at the realm.
 
 use crate::util::certs::pki;
-use crate::util::push::{auth_entry, PushAuth, Pusher};
+use crate::util::push::{auth_entry, PushAuth, Pushed, Pusher};
 use crate::util::registry::{Auth, Registry};
 use crate::util::token_server::{TokenServer, ISSUER, REFRESH_TOKEN, SERVICE};
 use crate::util::{skopeo_digest, Ddigest};
@@ -23,6 +23,27 @@ fn token_registry() -> (TokenServer, Registry) {
     };
     let registry = Registry::start(auth, true);
     (server, registry)
+}
+
+/// A token-auth registry holding `private/app:v1`, which only users may pull.
+fn token_registry_with_private_app() -> (TokenServer, Registry, Pushed) {
+    let (server, reg) = token_registry();
+    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
+        "private/app",
+        "v1",
+        false,
+        "linux/amd64",
+    );
+    (server, reg, img)
+}
+
+/// Runs ddigest on `private/app:v1` of `reg`, trusting the test CA.
+fn resolve_private(dd: &Ddigest, reg: &Registry) -> crate::util::Run {
+    dd.run(&[
+        "--ca-file",
+        &ca(),
+        &format!("{}/private/app:v1", reg.host()),
+    ])
 }
 
 #[test]
@@ -116,87 +137,51 @@ fn token_auth_anonymous_pull_of_a_public_repository() {
 
 #[test]
 fn token_auth_private_repository_with_config_credentials() {
-    let (server, reg) = token_registry();
-    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
-        "private/app",
-        "v1",
-        false,
-        "linux/amd64",
-    );
-    let reference = format!("{}/private/app:v1", reg.host());
-
-    let anonymous = Ddigest::new().run(&["--ca-file", &ca(), &reference]);
+    let (server, reg, img) = token_registry_with_private_app();
+    let anonymous = resolve_private(&Ddigest::new(), &reg);
     assert!(anonymous.fails(1).contains("401"), "{}", anonymous.stderr);
 
     let dd = Ddigest::new();
     dd.config(&json!({"auths": {reg.host(): auth_entry("bob", "battery staple")}}));
-    assert_eq!(
-        dd.run(&["--ca-file", &ca(), &reference]).digest(),
-        img.digest
-    );
+    assert_eq!(resolve_private(&dd, &reg).digest(), img.digest);
     let last = server.requests().pop().expect("a token request");
     assert!(last.authorization.is_some_and(|a| a.starts_with("Basic ")));
 }
 
 #[test]
 fn token_auth_with_a_credential_helper() {
-    let (_server, reg) = token_registry();
-    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
-        "private/app",
-        "v1",
-        false,
-        "linux/amd64",
-    );
+    let (_server, reg, img) = token_registry_with_private_app();
     let mut dd = Ddigest::new();
     let host = reg.host();
-    dd.helper(
-        "testhelper",
-        &format!(
-            "read server\n[ \"$1\" = get ] || exit 2\n[ \"$server\" = \"{host}\" ] || {{ echo 'credentials not found in native keychain'; exit 1; }}\n\
-             echo '{{\"ServerURL\":\"{host}\",\"Username\":\"bob\",\"Secret\":\"battery staple\"}}'"
-        ),
+    let not_found = "{ echo 'credentials not found in native keychain'; exit 1; }";
+    let reply = format!(r#"{{"ServerURL":"{host}","Username":"bob","Secret":"battery staple"}}"#);
+    let script = format!(
+        "read server\n[ \"$1\" = get ] || exit 2\n[ \"$server\" = \"{host}\" ] || {not_found}\necho '{reply}'"
     );
+    dd.helper("testhelper", &script);
     dd.config(&json!({"credHelpers": {host.clone(): "testhelper"}}));
-    assert_eq!(
-        dd.run(&["--ca-file", &ca(), &format!("{host}/private/app:v1")])
-            .digest(),
-        img.digest
-    );
+    assert_eq!(resolve_private(&dd, &reg).digest(), img.digest);
 
     // A helper that is missing is a clear error naming it.
     let missing = Ddigest::new();
     missing.config(&json!({"credsStore": "not-installed"}));
-    let run = missing.run(&["--ca-file", &ca(), &format!("{host}/private/app:v1")]);
+    let err = resolve_private(&missing, &reg);
     assert!(
-        run.fails(1).contains("docker-credential-not-installed"),
+        err.fails(1).contains("docker-credential-not-installed"),
         "{}",
-        run.stderr
+        err.stderr
     );
 }
 
 #[test]
 fn token_auth_with_an_identity_token() {
-    let (server, reg) = token_registry();
-    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
-        "private/app",
-        "v1",
-        false,
-        "linux/amd64",
-    );
+    let (server, reg, img) = token_registry_with_private_app();
     let dd = Ddigest::new();
     dd.config(&json!({"auths": {reg.host(): {"identitytoken": REFRESH_TOKEN}}}));
-    assert_eq!(
-        dd.run(&[
-            "--ca-file",
-            &ca(),
-            &format!("{}/private/app:v1", reg.host())
-        ])
-        .digest(),
-        img.digest
-    );
-    let post = server
-        .requests()
-        .into_iter()
+    assert_eq!(resolve_private(&dd, &reg).digest(), img.digest);
+    let requests = server.requests();
+    let post = requests
+        .iter()
         .find(|r| r.method == "POST")
         .expect("a POST to the realm");
     assert!(
@@ -213,6 +198,17 @@ fn token_auth_with_an_identity_token() {
 }
 
 #[test]
+fn registry_token_from_the_config_is_sent_as_is() {
+    let (server, reg, img) = token_registry_with_private_app();
+    let dd = Ddigest::new();
+    let token = TokenServer::token_for("bob", "private/app", &["pull"]);
+    dd.config(&json!({"auths": {reg.host(): {"registrytoken": token}}}));
+    assert_eq!(resolve_private(&dd, &reg).digest(), img.digest);
+    let requests = server.requests();
+    assert!(requests.is_empty(), "no token request: {requests:?}");
+}
+
+#[test]
 fn malformed_config_names_its_path() {
     let (_server, reg) = token_registry();
     let dd = Ddigest::new();
@@ -220,28 +216,4 @@ fn malformed_config_names_its_path() {
     std::fs::write(dd.docker_config_dir().join("config.json"), "{not json").expect("write");
     let run = dd.run(&["--ca-file", &ca(), &format!("{}/public/x:1", reg.host())]);
     assert!(run.fails(1).contains("config.json"), "{}", run.stderr);
-}
-
-#[test]
-fn registry_token_from_the_config_is_sent_as_is() {
-    let (server, reg) = token_registry();
-    let img = Pusher::new(&reg, PushAuth::Token("alice")).image(
-        "private/app",
-        "v1",
-        false,
-        "linux/amd64",
-    );
-    let dd = Ddigest::new();
-    let token = TokenServer::token_for("bob", "private/app", &["pull"]);
-    dd.config(&json!({"auths": {reg.host(): {"registrytoken": token}}}));
-    let reference = format!("{}/private/app:v1", reg.host());
-    assert_eq!(
-        dd.run(&["--ca-file", &ca(), &reference]).digest(),
-        img.digest
-    );
-    assert!(
-        server.requests().is_empty(),
-        "no token request: {:?}",
-        server.requests()
-    );
 }
