@@ -9,7 +9,7 @@ use crate::reference::Reference;
 use crate::registry::manifest::{read_body, MAX_MANIFEST_BYTES};
 use crate::registry::{Client, RegistryError};
 use anyhow::Context as _;
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 
 const DIGEST_HEADER: &str = "docker-content-digest";
@@ -77,7 +77,7 @@ async fn head(
     Ok(Some(Resolved {
         digest,
         media_type: media_type(response.headers()),
-        size: response.content_length(),
+        size: header_size(response.headers()),
         warnings: Vec::new(),
     }))
 }
@@ -157,6 +157,17 @@ fn header_digest(headers: &HeaderMap) -> Option<Digest> {
     let value = headers.get(DIGEST_HEADER)?.to_str().ok()?;
     let digest = Digest::parse(value.trim()).ok()?;
     matches!(digest.algorithm(), Algorithm::Sha256 | Algorithm::Sha512).then_some(digest)
+}
+
+/// `Content-Length` as sent: a HEAD response has no body to measure.
+fn header_size(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn media_type(headers: &HeaderMap) -> Option<String> {

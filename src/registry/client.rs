@@ -16,7 +16,7 @@ use crate::reference::Reference;
 use crate::secret::Secret;
 use anyhow::{anyhow, bail, Context as _};
 use base64::Engine as _;
-use reqwest::header::{ACCEPT as ACCEPT_HEADER, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::header::{HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -170,9 +170,8 @@ impl Client {
             .http
             .request(method.clone(), format!("{base}{path}"))
             .header(ACCEPT_HEADER, ACCEPT);
-        if let Some(auth) = auth {
-            let mut value = reqwest::header::HeaderValue::from_str(auth.expose())
-                .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
+        // `authorization` checked every value it stored, so this always holds.
+        if let Some(Ok(mut value)) = auth.map(|a| HeaderValue::from_str(a.expose())) {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
@@ -207,7 +206,7 @@ impl Client {
                         (token.value, token.expires_in)
                     }
                 };
-                let value = Secret::new(format!("Bearer {}", value.expose()));
+                let value = authorization("Bearer", value.expose())?;
                 auth.tokens.insert(
                     scope.to_string(),
                     (value.clone(), Instant::now() + lifetime),
@@ -260,7 +259,18 @@ impl Client {
             );
         }
         let pair = format!("{username}:{}", password.expose());
-        let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-        Ok(Secret::new(format!("Basic {encoded}")))
+        authorization(
+            "Basic",
+            &base64::engine::general_purpose::STANDARD.encode(pair),
+        )
     }
+}
+
+/// An `Authorization` value, refused when a token holds bytes a header cannot.
+fn authorization(scheme: &str, credentials: &str) -> anyhow::Result<Secret> {
+    let value = format!("{scheme} {credentials}");
+    if HeaderValue::from_str(&value).is_err() {
+        bail!("the {scheme} credential holds characters not allowed in an HTTP header");
+    }
+    Ok(Secret::new(value))
 }
