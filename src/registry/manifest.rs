@@ -19,18 +19,18 @@ application/vnd.docker.distribution.manifest.v2+json";
 /// Largest manifest body ddigest reads (distribution's own limit is 4 MiB).
 pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 
-/// Reads the whole body, failing once it passes `limit` bytes, whatever
-/// `Content-Length` claimed.
+/// Reads the whole body (a manifest, or a token response), failing once it
+/// passes `limit` bytes, whatever `Content-Length` claimed.
 pub async fn read_body(mut response: reqwest::Response, limit: usize) -> anyhow::Result<Vec<u8>> {
     if let Some(len) = response.content_length() {
         if len > limit as u64 {
-            bail!("manifest is {len} bytes, more than the {limit}-byte limit");
+            bail!("response body is {len} bytes, more than the {limit}-byte limit");
         }
     }
     let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
-            bail!("manifest body exceeds the {limit}-byte limit");
+            bail!("response body exceeds the {limit}-byte limit");
         }
         body.extend_from_slice(&chunk);
     }
