@@ -11,34 +11,38 @@ use anyhow::{anyhow, Context as _};
 use config::{Credential, DockerConfig, Source};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 pub struct CredentialStore {
     path: PathBuf,
-    config: Result<DockerConfig, String>,
+    /// Read on first need: a registry that never challenges costs no file I/O.
+    config: OnceLock<Result<DockerConfig, String>>,
     cache: Mutex<HashMap<String, Option<Credential>>>,
 }
 
 impl CredentialStore {
-    /// Loads the config the Docker CLI would use. A missing file means no
-    /// credentials; an unreadable or malformed one is reported (with its
-    /// path) when a registry first asks for credentials.
+    /// The store for the config the Docker CLI would use. A missing file
+    /// means no credentials; an unreadable or malformed one is reported
+    /// (with its path) when a registry first asks for credentials.
     pub fn from_env() -> Self {
-        let path = default_config_path();
-        Self::load(path)
+        Self::at(default_config_path())
     }
 
-    pub fn load(path: PathBuf) -> Self {
-        let config = match std::fs::read_to_string(&path) {
-            Ok(text) => DockerConfig::parse(&text).map_err(|e| e.to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DockerConfig::default()),
-            Err(e) => Err(format!("cannot read it: {e}")),
-        };
+    pub fn at(path: PathBuf) -> Self {
         CredentialStore {
             path,
-            config,
+            config: OnceLock::new(),
             cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    fn config(&self) -> &Result<DockerConfig, String> {
+        self.config
+            .get_or_init(|| match std::fs::read_to_string(&self.path) {
+                Ok(text) => DockerConfig::parse(&text).map_err(|e| e.to_string()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DockerConfig::default()),
+                Err(e) => Err(format!("cannot read it: {e}")),
+            })
     }
 
     pub fn path(&self) -> &Path {
@@ -52,7 +56,7 @@ impl CredentialStore {
             return Ok(hit);
         }
         let config = self
-            .config
+            .config()
             .as_ref()
             .map_err(|e| anyhow!("Docker config {}: {e}", self.path.display()))?;
         let credential = match config.source_for(domain) {
