@@ -1,28 +1,100 @@
 //! The command line, declared and nothing else: clap derive, doc comments as
 //! help text, value parsers for each flag. No I/O happens here.
 
-use clap::Parser;
+use crate::platform::Platform;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Print the manifest digest of a container image reference.
+/// Print the manifest digest of container image references.
 ///
 /// ddigest asks the registry over the Registry v2 / OCI Distribution API and
 /// prints `sha256:<hex>` for NAME[:TAG][@DIGEST], the digest `docker pull`
 /// shows and `FROM image@sha256:…` pins. Names follow Docker's rules: `node`
-/// means docker.io/library/node:latest.
+/// means docker.io/library/node:latest. Several references resolve
+/// concurrently and print `DIGEST  REFERENCE` lines in input order.
 #[derive(Debug, Parser)]
-#[command(name = "ddigest", version, about, long_about)]
+#[command(
+    name = "ddigest",
+    version,
+    about,
+    long_about,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct Cli {
-    /// Image reference, e.g. node:14.7.0 or ghcr.io/org/app@sha256:…
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Image references, e.g. node:14.7.0 or ghcr.io/org/app@sha256:…;
+    /// `-` reads more from stdin, one per line (`#` comments and blank lines skipped).
+    #[arg(value_name = "REFERENCE", required = true)]
+    pub references: Vec<String>,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+
+    #[command(flatten)]
+    pub transport: TransportArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every entry of a list or index (platform, digest, media type,
+    /// size, attestations marked), or a single image's one row.
+    Ls(LsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// The list, index or image to show.
     #[arg(value_name = "REFERENCE")]
     pub reference: String,
 
-    /// Always GET and hash the manifest, and fail if the registry's
-    /// Docker-Content-Digest header disagrees with the bytes.
+    /// `table` for people, `json` for one JSON object.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// GET the manifest and check its bytes against the registry's digest header.
     #[arg(long)]
     pub verify: bool,
 
+    #[command(flatten)]
+    pub transport: TransportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Always GET and hash the manifest (and, with --platform, the chosen
+    /// entry), and fail if the registry's Docker-Content-Digest disagrees.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Print the digest of this platform's entry of a list or index
+    /// (OS/ARCH[/VARIANT]); repeat it or give a comma list for several.
+    #[arg(long, value_name = "PLATFORM", value_delimiter = ',', value_parser = parse_platform)]
+    pub platform: Vec<Platform>,
+
+    /// What to print per reference.
+    #[arg(long, value_enum, default_value_t = Format::Digest)]
+    pub format: Format,
+
+    /// How many references are resolved at once.
+    #[arg(short, long, value_name = "N", default_value = "16",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+
+    /// Print `DIGEST  REFERENCE` even for one reference.
+    #[arg(long, conflicts_with = "no_ref")]
+    pub with_ref: bool,
+
+    /// Print the digest alone even for several references.
+    #[arg(long)]
+    pub no_ref: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TransportArgs {
     /// Trust the PEM CA certificate(s) in this file too (registry and token realm).
     #[arg(long, value_name = "PATH")]
     pub ca_file: Option<PathBuf>,
@@ -35,6 +107,28 @@ pub struct Cli {
     /// Seconds one request may take, connecting included.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
     pub timeout: Duration,
+}
+
+/// Output of the resolve command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `sha256:…`, with `  REFERENCE` when there are several lines.
+    Digest,
+    /// The reference as written, pinned: `node:14.7.0@sha256:…`.
+    Pinned,
+    /// One JSON object per reference (and platform) per line.
+    Json,
+}
+
+/// Output of `ls`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    Platform::parse(s).map_err(|e| e.to_string())
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
@@ -51,18 +145,52 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn parses_flags() {
-        let cli = Cli::try_parse_from(["ddigest", "--verify", "--timeout", "2.5", "node"]).unwrap();
-        assert!(cli.verify);
-        assert_eq!(cli.timeout, Duration::from_millis(2500));
-        assert_eq!(cli.reference, "node");
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("ddigest").chain(args.iter().copied()))
     }
 
     #[test]
-    fn rejects_bad_timeouts_and_missing_reference() {
-        assert!(Cli::try_parse_from(["ddigest", "--timeout", "0", "node"]).is_err());
-        assert!(Cli::try_parse_from(["ddigest", "--timeout", "soon", "node"]).is_err());
-        assert!(Cli::try_parse_from(["ddigest"]).is_err());
+    fn parses_flags() {
+        let cli = parse(&["--verify", "--timeout", "2.5", "node", "-", "redis"]).unwrap();
+        assert!(cli.resolve.verify);
+        assert_eq!(cli.transport.timeout, Duration::from_millis(2500));
+        assert_eq!(cli.references, ["node", "-", "redis"]);
+        assert_eq!(cli.resolve.jobs, 16);
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn platforms_repeat_or_come_as_a_list() {
+        let cli = parse(&[
+            "--platform",
+            "linux/amd64,linux/arm64",
+            "--platform=linux/arm/v7",
+            "node",
+        ])
+        .unwrap();
+        let names: Vec<String> = cli.resolve.platform.iter().map(|p| p.to_string()).collect();
+        assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/arm/v7"]);
+        assert!(parse(&["--platform", "linux", "node"]).is_err());
+    }
+
+    #[test]
+    fn ls_is_a_subcommand() {
+        let cli = parse(&["ls", "--format", "json", "node"]).unwrap();
+        let Some(Command::Ls(ls)) = cli.command else {
+            panic!("not ls");
+        };
+        assert_eq!(ls.reference, "node");
+        assert_eq!(ls.format, ListFormat::Json);
+        assert!(parse(&["ls"]).is_err());
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        assert!(parse(&["--timeout", "0", "node"]).is_err());
+        assert!(parse(&["--timeout", "soon", "node"]).is_err());
+        assert!(parse(&["--jobs", "0", "node"]).is_err());
+        assert!(parse(&["--with-ref", "--no-ref", "node"]).is_err());
+        assert!(parse(&["--format", "yaml", "node"]).is_err());
+        assert!(parse(&[]).is_err());
     }
 }

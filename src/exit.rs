@@ -1,15 +1,20 @@
-//! Exit codes, in one place: what each means and which error maps to which.
-//! The README's table is generated from the same meanings.
+//! Exit codes and error codes, in one place: what each means, which error
+//! maps to which, and the stable `code` strings `--format json` prints. The
+//! README's tables list the same meanings.
 
+use crate::auth::token::TokenRefused;
+use crate::digest::DigestError;
+use crate::image::ImageError;
 use crate::reference::ReferenceError;
 use crate::registry::RegistryError;
+use crate::resolve::{DigestMismatch, PlatformMismatch, PlatformNotFound};
 
 /// How a run of ddigest ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     /// 0: every reference resolved.
     Resolved = 0,
-    /// 1: network, auth, registry error, digest mismatch.
+    /// 1: network, auth, registry error, digest mismatch, platform not there.
     Failed = 1,
     /// 2: bad usage or an invalid reference.
     Usage = 2,
@@ -20,18 +25,7 @@ pub enum Exit {
 impl Exit {
     /// The exit code a failed resolution ends with.
     pub fn of_error(err: &anyhow::Error) -> Exit {
-        for cause in err.chain() {
-            if cause.downcast_ref::<ReferenceError>().is_some() {
-                return Exit::Usage;
-            }
-            if cause
-                .downcast_ref::<RegistryError>()
-                .is_some_and(RegistryError::is_not_found)
-            {
-                return Exit::NotFound;
-            }
-        }
-        Exit::Failed
+        ErrorCode::of(err).exit()
     }
 
     pub fn code(self) -> u8 {
@@ -45,24 +39,137 @@ impl From<Exit> for std::process::ExitCode {
     }
 }
 
+/// What kind of failure a reference met; `as_str` is stable for scripts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The reference is not valid syntax (exit 2).
+    InvalidReference,
+    /// No such tag, manifest or repository (exit 3).
+    NotFound,
+    /// The registry or token server wants (other) credentials.
+    Unauthorized,
+    /// The credentials were accepted but do not allow pulling.
+    Denied,
+    /// The bytes do not hash to the digest they must have.
+    DigestMismatch,
+    /// The list or index has no entry for the platform asked for.
+    PlatformNotFound,
+    /// A single-platform image is for another platform.
+    PlatformMismatch,
+    /// A manifest or image config ddigest cannot read.
+    BadManifest,
+    /// No answer in time.
+    Timeout,
+    /// Connection refused, DNS, TLS and other transport failures.
+    Network,
+    /// Any other error status from the registry.
+    Registry,
+    /// Anything else (unreadable credentials, a misbehaving token server…).
+    Other,
+}
+
+impl ErrorCode {
+    /// Classifies an error by the first typed cause in its chain.
+    pub fn of(err: &anyhow::Error) -> ErrorCode {
+        err.chain().find_map(classify).unwrap_or(ErrorCode::Other)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidReference => "invalid_reference",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Denied => "denied",
+            ErrorCode::DigestMismatch => "digest_mismatch",
+            ErrorCode::PlatformNotFound => "platform_not_found",
+            ErrorCode::PlatformMismatch => "platform_mismatch",
+            ErrorCode::BadManifest => "bad_manifest",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Network => "network",
+            ErrorCode::Registry => "registry",
+            ErrorCode::Other => "other",
+        }
+    }
+
+    pub fn exit(self) -> Exit {
+        match self {
+            ErrorCode::InvalidReference => Exit::Usage,
+            ErrorCode::NotFound => Exit::NotFound,
+            _ => Exit::Failed,
+        }
+    }
+}
+
+fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
+    if cause.is::<ReferenceError>() {
+        return Some(ErrorCode::InvalidReference);
+    }
+    if let Some(e) = cause.downcast_ref::<RegistryError>() {
+        return Some(registry_code(e));
+    }
+    if cause.is::<TokenRefused>() {
+        return Some(ErrorCode::Unauthorized);
+    }
+    if cause.is::<DigestMismatch>() {
+        return Some(ErrorCode::DigestMismatch);
+    }
+    if cause.is::<PlatformNotFound>() {
+        return Some(ErrorCode::PlatformNotFound);
+    }
+    if cause.is::<PlatformMismatch>() {
+        return Some(ErrorCode::PlatformMismatch);
+    }
+    if cause.is::<ImageError>() || cause.is::<DigestError>() {
+        return Some(ErrorCode::BadManifest);
+    }
+    if let Some(e) = cause.downcast_ref::<reqwest::Error>() {
+        return Some(if e.is_timeout() {
+            ErrorCode::Timeout
+        } else {
+            ErrorCode::Network
+        });
+    }
+    None
+}
+
+fn registry_code(e: &RegistryError) -> ErrorCode {
+    let has = |code: &str| e.errors.iter().any(|a| a.code == code);
+    if e.is_not_found() {
+        ErrorCode::NotFound
+    } else if e.status == 403 || has("DENIED") {
+        ErrorCode::Denied
+    } else if e.status == 401 || has("UNAUTHORIZED") {
+        ErrorCode::Unauthorized
+    } else {
+        ErrorCode::Registry
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn registry(status: u16) -> anyhow::Error {
+        RegistryError {
+            method: "HEAD".into(),
+            url: "https://r/v2/x/manifests/y".into(),
+            status,
+            errors: vec![],
+        }
+        .into()
+    }
 
     #[test]
     fn errors_map_to_codes() {
         let usage = anyhow::Error::from(ReferenceError::NameEmpty).context("parsing");
         assert_eq!(Exit::of_error(&usage), Exit::Usage);
-        let missing = RegistryError {
-            method: "HEAD".into(),
-            url: "https://r/v2/x/manifests/y".into(),
-            status: 404,
-            errors: vec![],
-        };
-        assert_eq!(Exit::of_error(&missing.into()), Exit::NotFound);
-        assert_eq!(
-            Exit::of_error(&anyhow::anyhow!("network down")),
-            Exit::Failed
-        );
+        assert_eq!(ErrorCode::of(&usage).as_str(), "invalid_reference");
+        assert_eq!(Exit::of_error(&registry(404)), Exit::NotFound);
+        assert_eq!(ErrorCode::of(&registry(401)), ErrorCode::Unauthorized);
+        assert_eq!(ErrorCode::of(&registry(403)), ErrorCode::Denied);
+        assert_eq!(ErrorCode::of(&registry(500)), ErrorCode::Registry);
+        let plain = anyhow::anyhow!("network down");
+        assert_eq!(Exit::of_error(&plain), Exit::Failed);
+        assert_eq!(ErrorCode::of(&plain), ErrorCode::Other);
     }
 }

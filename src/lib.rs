@@ -4,11 +4,17 @@
 //! `auth::challenge`, `credentials::config`) do no I/O.
 
 pub mod auth;
+pub mod batch;
 pub mod cli;
 pub mod credentials;
 pub mod digest;
 pub mod exit;
+pub mod image;
+pub mod output;
+pub mod platform;
+pub mod progress;
 pub mod reference;
 pub mod registry;
 pub mod resolve;
+pub mod run;
 pub mod secret;

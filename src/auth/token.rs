@@ -46,6 +46,60 @@ pub enum TokenError {
     NoToken,
 }
 
+/// The token server said no (its status and error body).
+#[derive(Debug, thiserror::Error)]
+#[error("token request refused: {0}")]
+pub struct TokenRefused(pub RegistryError);
+
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(default)]
+    access: Vec<Access>,
+}
+
+#[derive(Deserialize)]
+struct Access {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    actions: Vec<String>,
+}
+
+/// Which of `scopes` (`type:name:action,...`) a JWT's `access` claim grants
+/// in full; `None` when the token is opaque (not a JWT) and cannot tell.
+/// The token is only read, not verified: the registry does that.
+pub fn granted_scopes(token: &str, scopes: &[String]) -> Option<Vec<bool>> {
+    use base64::Engine as _;
+    let mut parts = token.split('.');
+    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: Claims = serde_json::from_slice(&json).ok()?;
+    Some(
+        scopes
+            .iter()
+            .map(|s| scope_granted(&claims.access, s))
+            .collect(),
+    )
+}
+
+fn scope_granted(access: &[Access], scope: &str) -> bool {
+    let Some((kind, rest)) = scope.split_once(':') else {
+        return false;
+    };
+    let Some((name, actions)) = rest.rsplit_once(':') else {
+        return false;
+    };
+    actions.split(',').all(|action| {
+        access.iter().any(|a| {
+            a.kind == kind && a.name == name && a.actions.iter().any(|x| x == action || x == "*")
+        })
+    })
+}
+
 /// Parses a token endpoint's JSON answer.
 pub fn parse_token_response(body: &[u8]) -> Result<Token, TokenError> {
     let r: TokenResponse = serde_json::from_slice(body).map_err(|_| TokenError::NotJson)?;
@@ -89,7 +143,7 @@ pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Res
     if !response.status().is_success() {
         // Said as text: a 404 from a token server is not "image not found".
         let error = RegistryError::from_response(method, response).await;
-        bail!("token request refused: {error}");
+        return Err(TokenRefused(error).into());
     }
     let body = crate::registry::manifest::read_body(response, TOKEN_BODY_LIMIT)
         .await
@@ -142,6 +196,28 @@ mod tests {
         let a = parse_token_response(br#"{"access_token":"xyz"}"#).unwrap();
         assert_eq!(a.value.expose(), "xyz");
         assert_eq!(a.expires_in, DEFAULT_EXPIRY);
+    }
+
+    #[test]
+    fn reads_granted_scopes_from_a_jwt() {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let claims = r#"{"access":[{"type":"repository","name":"a/b","actions":["pull","push"]},
+            {"type":"repository","name":"c","actions":[]}]}"#;
+        let jwt = format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#), b64(claims));
+        let scopes: Vec<String> = [
+            "repository:a/b:pull",
+            "repository:c:pull",
+            "repository:d:pull",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            granted_scopes(&jwt, &scopes),
+            Some(vec![true, false, false])
+        );
+        assert_eq!(granted_scopes("opaque-token", &scopes), None);
     }
 
     #[test]

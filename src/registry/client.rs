@@ -6,12 +6,14 @@
 //! its token realm, and Basic credentials never over plain HTTP to a host
 //! that is not this machine.
 
+use super::auth_cache::AuthCache;
 use super::manifest::ACCEPT;
 use super::transport::{self, is_loopback, may_fall_back_to_http, TransportOptions};
 use crate::auth::challenge::{self, AuthRequest};
 use crate::auth::token::{self, TokenRequest};
 use crate::credentials::config::Credential;
 use crate::credentials::CredentialStore;
+use crate::digest::Digest;
 use crate::reference::Reference;
 use crate::secret::Secret;
 use anyhow::{anyhow, bail, Context as _};
@@ -42,26 +44,23 @@ struct RegistryState {
     host: String,
     /// `https://host` or, after a fallback, `http://host`.
     base: tokio::sync::OnceCell<String>,
-    auth: tokio::sync::Mutex<AuthState>,
+    /// Set once `/v2/` was asked for its challenge (runs with several
+    /// repositories on this registry only).
+    pinged: tokio::sync::OnceCell<()>,
+    cache: Mutex<AuthCache>,
+    /// Held while a token or credential is being fetched, so concurrent
+    /// requests wait for one answer instead of each asking.
+    fetching: tokio::sync::Mutex<()>,
 }
 
-#[derive(Default)]
-struct AuthState {
-    /// `Basic …` header value, good for every repository.
-    basic: Option<Secret>,
-    /// `Bearer …` header values by scope, with their expiry.
-    tokens: HashMap<String, (Secret, Instant)>,
-}
-
-impl AuthState {
-    fn header_for(&self, scope: &str) -> Option<Secret> {
-        if let Some((value, expiry)) = self.tokens.get(scope) {
-            if Instant::now() < *expiry {
-                return Some(value.clone());
-            }
-        }
-        self.basic.clone()
+impl RegistryState {
+    fn cache(&self) -> std::sync::MutexGuard<'_, AuthCache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+fn pull_scope(reference: &Reference) -> String {
+    format!("repository:{}:pull", reference.path())
 }
 
 impl Client {
@@ -74,6 +73,14 @@ impl Client {
         })
     }
 
+    /// Tells the client a reference the run will resolve. When one registry
+    /// gets several repositories, its challenge is read once from `/v2/` and
+    /// one token is asked for all of their scopes.
+    pub fn plan(&self, reference: &Reference) {
+        let state = self.state(reference.domain());
+        state.cache().plan(&pull_scope(reference));
+    }
+
     /// Sends `method` for `/v2/<repository>/manifests/<target>` with the
     /// manifest `Accept` list, authenticating on a 401. The response is
     /// returned whatever its status.
@@ -83,23 +90,61 @@ impl Client {
         method: Method,
         target: &str,
     ) -> anyhow::Result<reqwest::Response> {
+        let tail = format!("manifests/{target}");
+        self.request(reference, method, &tail, Some(ACCEPT)).await
+    }
+
+    /// GETs `/v2/<repository>/blobs/<digest>`, authenticating on a 401.
+    pub async fn blob(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> anyhow::Result<reqwest::Response> {
+        let tail = format!("blobs/{digest}");
+        self.request(reference, Method::GET, &tail, None).await
+    }
+
+    async fn request(
+        &self,
+        reference: &Reference,
+        method: Method,
+        tail: &str,
+        accept: Option<&str>,
+    ) -> anyhow::Result<reqwest::Response> {
         let state = self.state(reference.domain());
-        let path = format!("/v2/{}/manifests/{target}", reference.path());
-        let scope = format!("repository:{}:pull", reference.path());
-        let auth = state.auth.lock().await.header_for(&scope);
-        let response = self.send(&state, &method, &path, auth.as_ref()).await?;
-        if response.status() != StatusCode::UNAUTHORIZED {
-            return Ok(response);
-        }
-        let Some(challenge) = response.headers().get(WWW_AUTHENTICATE) else {
+        let scope = pull_scope(reference);
+        self.ping(&state, &scope).await?;
+        let path = format!("/v2/{}/{tail}", reference.path());
+        let sent = state.cache().header_for(&scope, Instant::now());
+        let response = self
+            .send(&state, &method, &path, accept, sent.as_ref())
+            .await?;
+        let Some(challenge) = challenge_of(&state, &response)? else {
             return Ok(response);
         };
-        let challenge = challenge
-            .to_str()
-            .map_err(|_| anyhow!("WWW-Authenticate header from {} is not text", state.host))?
-            .to_string();
-        let auth = self.authenticate(&state, &challenge, &scope).await?;
-        self.send(&state, &method, &path, Some(&auth)).await
+        let auth = self
+            .authenticate(&state, &challenge, &scope, sent.as_ref())
+            .await?;
+        self.send(&state, &method, &path, accept, Some(&auth)).await
+    }
+
+    /// For a registry with several planned repositories: one `GET /v2/`
+    /// learns the scheme and the challenge, and the first token is asked for
+    /// all of their scopes before any manifest request goes out.
+    async fn ping(&self, state: &RegistryState, scope: &str) -> anyhow::Result<()> {
+        if state.cache().planned_len() < 2 {
+            return Ok(());
+        }
+        let init = || async {
+            let response = self.send(state, &Method::GET, "/v2/", None, None).await?;
+            if let Some(challenge) = challenge_of(state, &response)? {
+                // A failure here is met again, and reported, by the request itself.
+                let _ = self.authenticate(state, &challenge, scope, None).await;
+            }
+            anyhow::Ok(())
+        };
+        state.pinged.get_or_try_init(init).await?;
+        Ok(())
     }
 
     fn state(&self, domain: &str) -> Arc<RegistryState> {
@@ -110,7 +155,9 @@ impl Client {
                     domain: domain.to_string(),
                     host: transport::api_host(domain).to_string(),
                     base: tokio::sync::OnceCell::new(),
-                    auth: tokio::sync::Mutex::new(AuthState::default()),
+                    pinged: tokio::sync::OnceCell::new(),
+                    cache: Mutex::new(AuthCache::default()),
+                    fetching: tokio::sync::Mutex::new(()),
                 })
             })
             .clone()
@@ -126,23 +173,23 @@ impl Client {
         state: &RegistryState,
         method: &Method,
         path: &str,
+        accept: Option<&str>,
         auth: Option<&Secret>,
     ) -> anyhow::Result<reqwest::Response> {
         if let Some(base) = state.base.get() {
-            return self
-                .send_to(base, method, path, auth)
-                .await
-                .map_err(Into::into);
+            let sent = self.send_to(base, method, path, accept, auth).await;
+            return sent.map_err(Into::into);
         }
         let https = format!("https://{}", state.host);
-        match self.send_to(&https, method, path, auth).await {
+        match self.send_to(&https, method, path, accept, auth).await {
             Ok(response) => {
                 let _ = state.base.set(https);
                 Ok(response)
             }
             Err(e) if self.http_allowed(state) && may_fall_back_to_http(&e, &state.host) => {
                 let http = format!("http://{}", state.host);
-                let response = self.send_to(&http, method, path, auth).await.map_err(|e| {
+                let sent = self.send_to(&http, method, path, accept, auth).await;
+                let response = sent.map_err(|e| {
                     if e.is_connect() {
                         anyhow!(e).context(format!(
                             "cannot reach {} over HTTPS or plain HTTP",
@@ -164,12 +211,13 @@ impl Client {
         base: &str,
         method: &Method,
         path: &str,
+        accept: Option<&str>,
         auth: Option<&Secret>,
     ) -> Result<reqwest::Response, reqwest::Error> {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{base}{path}"))
-            .header(ACCEPT_HEADER, ACCEPT);
+        let mut request = self.http.request(method.clone(), format!("{base}{path}"));
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT_HEADER, accept);
+        }
         // `authorization` checked every value it stored, so this always holds.
         if let Some(Ok(mut value)) = auth.map(|a| HeaderValue::from_str(a.expose())) {
             value.set_sensitive(true);
@@ -178,12 +226,16 @@ impl Client {
         request.send().await
     }
 
-    /// Answers a challenge and remembers the result for later requests.
+    /// Answers a challenge for `scope` and remembers the result. `rejected`
+    /// is what the registry just refused: a value other requests stored
+    /// meanwhile is used instead of fetching again, and a refused token that
+    /// was shared by several scopes is replaced by one for `scope` alone.
     async fn authenticate(
         &self,
         state: &RegistryState,
         header: &str,
         scope: &str,
+        rejected: Option<&Secret>,
     ) -> anyhow::Result<Secret> {
         let request = challenge::auth_request(header)
             .with_context(|| format!("{} sent an unusable WWW-Authenticate header", state.host))?;
@@ -192,48 +244,88 @@ impl Client {
             .credential_for(&state.domain)
             .await
             .with_context(|| format!("looking up credentials for {}", state.domain))?;
-        let mut auth = state.auth.lock().await;
+        let _fetching = state.fetching.lock().await;
+        let now = Instant::now();
+        if let Some(current) = state.cache().header_for(scope, now) {
+            if rejected.map_or(true, |r| r.expose() != current.expose()) {
+                return Ok(current);
+            }
+        }
         match request {
             AuthRequest::Bearer { realm, service, .. } => {
-                let (value, lifetime) = match &credential {
-                    Some(Credential::RegistryToken(token)) => {
-                        (token.clone(), REGISTRY_TOKEN_LIFETIME)
-                    }
-                    _ => {
-                        let token = self
-                            .bearer(&realm, service.as_deref(), scope, credential.as_ref())
-                            .await?;
-                        (token.value, token.expires_in)
-                    }
+                if let Some(Credential::RegistryToken(token)) = &credential {
+                    let value = authorization("Bearer", token.expose())?;
+                    let scopes = state.cache().scopes_to_request(scope, now);
+                    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+                    let lifetime = REGISTRY_TOKEN_LIFETIME;
+                    state.cache().insert(&scopes, &value, lifetime, now);
+                    return Ok(value);
+                }
+                let alone = rejected.is_some_and(|r| state.cache().is_shared(r));
+                let scopes = if alone {
+                    vec![scope.to_string()]
+                } else {
+                    state.cache().scopes_to_request(scope, now)
                 };
-                let value = authorization("Bearer", value.expose())?;
-                auth.tokens.insert(
-                    scope.to_string(),
-                    (value.clone(), Instant::now() + lifetime),
-                );
-                Ok(value)
+                let realm = Realm {
+                    realm: &realm,
+                    service: service.as_deref(),
+                    credential: credential.as_ref(),
+                };
+                self.bearer(state, &realm, scopes, scope).await
             }
             AuthRequest::Basic => {
                 let value = self.basic(state, credential.as_ref())?;
-                auth.basic = Some(value.clone());
+                state.cache().set_basic(value.clone());
                 Ok(value)
             }
         }
     }
 
+    /// Gets a token for `scopes` (`scope` first) and caches it under each
+    /// scope it grants. If the token server refuses the request or grants
+    /// `scope` less than asked, `scope` gets a token of its own.
     async fn bearer(
         &self,
-        realm: &str,
-        service: Option<&str>,
+        state: &RegistryState,
+        realm: &Realm<'_>,
+        scopes: Vec<String>,
         scope: &str,
-        credential: Option<&Credential>,
+    ) -> anyhow::Result<Secret> {
+        if scopes.len() > 1 {
+            if let Ok(token) = self.fetch_token(realm, &scopes).await {
+                let granted = token::granted_scopes(token.value.expose(), &scopes);
+                let granted = granted.unwrap_or_else(|| vec![true; scopes.len()]);
+                let value = authorization("Bearer", token.value.expose())?;
+                let mut cache = state.cache();
+                let ok: Vec<&str> = zip_granted(&scopes, &granted, true);
+                cache.insert(&ok, &value, token.expires_in, Instant::now());
+                for refused in zip_granted(&scopes, &granted, false) {
+                    cache.mark_refused(refused);
+                }
+                if granted[0] {
+                    return Ok(value);
+                }
+            }
+        }
+        let token = self.fetch_token(realm, &[scope.to_string()]).await?;
+        let value = authorization("Bearer", token.value.expose())?;
+        state
+            .cache()
+            .insert(&[scope], &value, token.expires_in, Instant::now());
+        Ok(value)
+    }
+
+    async fn fetch_token(
+        &self,
+        realm: &Realm<'_>,
+        scopes: &[String],
     ) -> anyhow::Result<token::Token> {
-        let scopes = [scope.to_string()];
         let request = TokenRequest {
-            realm,
-            service,
-            scopes: &scopes,
-            credential,
+            realm: realm.realm,
+            service: realm.service,
+            scopes,
+            credential: realm.credential,
         };
         token::fetch(&self.http, request).await
     }
@@ -264,6 +356,41 @@ impl Client {
             &base64::engine::general_purpose::STANDARD.encode(pair),
         )
     }
+}
+
+/// Where and as whom to ask for tokens.
+struct Realm<'a> {
+    realm: &'a str,
+    service: Option<&'a str>,
+    credential: Option<&'a Credential>,
+}
+
+/// The scopes whose grant flag is `want`.
+fn zip_granted<'a>(scopes: &'a [String], granted: &[bool], want: bool) -> Vec<&'a str> {
+    scopes
+        .iter()
+        .zip(granted)
+        .filter(|(_, g)| **g == want)
+        .map(|(s, _)| s.as_str())
+        .collect()
+}
+
+/// The challenge of a 401 answer; `None` for any other answer, or a 401
+/// without `WWW-Authenticate` (returned to the caller as it is).
+fn challenge_of(
+    state: &RegistryState,
+    response: &reqwest::Response,
+) -> anyhow::Result<Option<String>> {
+    if response.status() != StatusCode::UNAUTHORIZED {
+        return Ok(None);
+    }
+    let Some(value) = response.headers().get(WWW_AUTHENTICATE) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| anyhow!("WWW-Authenticate header from {} is not text", state.host))?;
+    Ok(Some(text.to_string()))
 }
 
 /// An `Authorization` value, refused when a token holds bytes a header cannot.

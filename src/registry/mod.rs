@@ -2,6 +2,7 @@
 //! TLS settings, per-registry connection and auth state, manifest requests,
 //! and the registry's error bodies.
 
+pub mod auth_cache;
 pub mod client;
 pub mod error;
 pub mod manifest;

@@ -2,9 +2,17 @@
 //! whose `Docker-Content-Digest` is the answer when it names a supported
 //! algorithm (a HEAD costs no Docker Hub pull quota); otherwise, or with
 //! `--verify`, a GET whose exact bytes are hashed. By digest: always a GET,
-//! and the bytes must hash to the digest asked for.
+//! and the bytes must hash to the digest asked for. Choosing a platform's
+//! entry is in `platform`, listing an index in `list`.
+
+mod list;
+mod platform;
+
+pub use list::{list, Listing, Row};
+pub use platform::{resolve_platforms, PlatformMismatch, PlatformNotFound};
 
 use crate::digest::Digest;
+use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::manifest::{read_body, MAX_MANIFEST_BYTES};
 use crate::registry::{Client, RegistryError};
@@ -20,8 +28,16 @@ pub struct Resolved {
     pub digest: Digest,
     pub media_type: Option<String>,
     pub size: Option<u64>,
+    /// The platform chosen (`--platform`), as the index or config says it.
+    pub platform: Option<Platform>,
     /// Things the user should know that did not stop the answer.
     pub warnings: Vec<String>,
+}
+
+/// A manifest fetched by GET: its exact bytes and what they resolve to.
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    pub resolved: Resolved,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,16 +60,25 @@ pub async fn resolve(
     reference: &Reference,
     opts: ResolveOptions,
 ) -> anyhow::Result<Resolved> {
-    if let Some(wanted) = reference.digest() {
-        return by_digest(client, reference, wanted).await;
-    }
-    let tag = reference.tag_or_latest();
-    if !opts.verify {
-        if let Some(found) = head(client, reference, tag).await? {
+    if reference.digest().is_none() && !opts.verify {
+        if let Some(found) = head(client, reference, reference.tag_or_latest()).await? {
             return Ok(found);
         }
     }
-    by_tag(client, reference, tag, opts.verify).await
+    Ok(fetch(client, reference, opts.verify).await?.resolved)
+}
+
+/// GETs the manifest a reference names: by digest (the bytes must hash to
+/// it) or by tag (hashed; with `verify`, the registry's header must agree).
+pub async fn fetch(
+    client: &Client,
+    reference: &Reference,
+    verify: bool,
+) -> anyhow::Result<Fetched> {
+    match reference.digest() {
+        Some(wanted) => by_digest(client, reference, wanted).await,
+        None => by_tag(client, reference, reference.tag_or_latest(), verify).await,
+    }
 }
 
 /// The fast path: `Some` when HEAD gave a usable digest, `None` to fall back
@@ -78,6 +103,7 @@ async fn head(
         digest,
         media_type: media_type(response.headers()),
         size: header_size(response.headers()),
+        platform: None,
         warnings: Vec::new(),
     }))
 }
@@ -87,7 +113,7 @@ async fn by_tag(
     reference: &Reference,
     tag: &str,
     verify: bool,
-) -> anyhow::Result<Resolved> {
+) -> anyhow::Result<Fetched> {
     let (bytes, headers) = get(client, reference, tag).await?;
     let digest = Digest::sha256_of(&bytes);
     let mut warnings = Vec::new();
@@ -105,19 +131,23 @@ async fn by_tag(
             warnings.push(format!("{mismatch}; printing the digest of the bytes"));
         }
     }
-    Ok(Resolved {
+    let resolved = Resolved {
         digest,
         media_type: media_type(&headers),
         size: Some(bytes.len() as u64),
+        platform: None,
         warnings,
-    })
+    };
+    Ok(Fetched { bytes, resolved })
 }
 
-async fn by_digest(
+/// GETs the manifest `wanted` in the reference's repository; the bytes must
+/// hash to it.
+pub async fn by_digest(
     client: &Client,
     reference: &Reference,
     wanted: &Digest,
-) -> anyhow::Result<Resolved> {
+) -> anyhow::Result<Fetched> {
     let (bytes, headers) = get(client, reference, &wanted.to_string()).await?;
     if !wanted.matches(&bytes) {
         return Err(DigestMismatch {
@@ -127,12 +157,14 @@ async fn by_digest(
         }
         .into());
     }
-    Ok(Resolved {
+    let resolved = Resolved {
         digest: wanted.clone(),
         media_type: media_type(&headers),
         size: Some(bytes.len() as u64),
+        platform: None,
         warnings: Vec::new(),
-    })
+    };
+    Ok(Fetched { bytes, resolved })
 }
 
 async fn get(

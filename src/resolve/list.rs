@@ -1,0 +1,76 @@
+//! `ddigest ls`: a list or index with every entry (platform, digest, media
+//! type, size, attestations marked), or a single image as one row whose
+//! platform comes from its config.
+
+use super::platform::image_platform;
+use super::{fetch, Resolved};
+use crate::image::{parse_manifest, Manifest};
+use crate::platform::Platform;
+use crate::reference::Reference;
+use crate::registry::Client;
+use anyhow::Context as _;
+
+/// What `ls` shows for one reference.
+#[derive(Clone, Debug)]
+pub struct Listing {
+    /// The manifest the reference names (list, index or image).
+    pub top: Resolved,
+    /// Its entries; for a single image, one row for the image itself.
+    pub rows: Vec<Row>,
+    pub is_index: bool,
+}
+
+/// One entry of an index, or the single image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub platform: Option<Platform>,
+    pub digest: String,
+    pub media_type: String,
+    pub size: Option<u64>,
+    pub attestation: bool,
+    /// For an attestation: the digest of the image it is about.
+    pub attests: Option<String>,
+}
+
+pub async fn list(client: &Client, reference: &Reference, verify: bool) -> anyhow::Result<Listing> {
+    let fetched = fetch(client, reference, verify).await?;
+    let top = fetched.resolved;
+    let manifest = parse_manifest(&fetched.bytes, top.media_type.as_deref())
+        .with_context(|| format!("reading manifest {}", top.digest))?;
+    match manifest {
+        Manifest::Index { entries } => {
+            let rows = entries
+                .iter()
+                .map(|e| Row {
+                    platform: e.platform.clone(),
+                    digest: e.digest.to_string(),
+                    media_type: e.media_type.clone(),
+                    size: Some(e.size),
+                    attestation: e.is_attestation(),
+                    attests: e.attests().map(str::to_string),
+                })
+                .collect();
+            Ok(Listing {
+                top,
+                rows,
+                is_index: true,
+            })
+        }
+        Manifest::Image { config } => {
+            let platform = image_platform(client, reference, &config).await?;
+            let row = Row {
+                platform: Some(platform),
+                digest: top.digest.to_string(),
+                media_type: top.media_type.clone().unwrap_or_default(),
+                size: top.size,
+                attestation: false,
+                attests: None,
+            };
+            Ok(Listing {
+                top,
+                rows: vec![row],
+                is_index: false,
+            })
+        }
+    }
+}

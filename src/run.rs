@@ -1,0 +1,185 @@
+//! The commands as the binary runs them: build the client from the flags,
+//! resolve a batch or list one manifest, write results to stdout and every
+//! diagnostic to stderr as `ddigest: <ref>: <what and why>`, and decide the
+//! exit code (the first failed input's, in input order).
+
+use crate::batch::{self, BatchOptions, Outcome, Sink};
+use crate::cli::{Cli, ListFormat, LsArgs, TransportArgs};
+use crate::credentials::CredentialStore;
+use crate::exit::Exit;
+use crate::output::{self, LineStyle};
+use crate::progress::Progress;
+use crate::reference::Reference;
+use crate::registry::transport::TransportOptions;
+use crate::registry::Client;
+use crate::resolve;
+use std::io::Write as _;
+use std::sync::Arc;
+
+fn client(args: &TransportArgs) -> anyhow::Result<Client> {
+    let transport = TransportOptions {
+        ca_file: args.ca_file.clone(),
+        insecure: args.insecure,
+        timeout: args.timeout,
+    };
+    Client::new(&transport, CredentialStore::from_env())
+}
+
+/// `ddigest REF...`
+pub async fn resolve_batch(cli: Cli) -> Exit {
+    let inputs = match batch::expand_inputs(&cli.references, std::io::stdin().lock()) {
+        Ok(inputs) => inputs,
+        Err(e) => {
+            eprintln!("ddigest: -: cannot read references from stdin: {e}");
+            return Exit::Usage;
+        }
+    };
+    let client = match client(&cli.transport) {
+        Ok(client) => Arc::new(client),
+        Err(e) => {
+            eprintln!("ddigest: {e:#}");
+            return Exit::Failed;
+        }
+    };
+    let opts = BatchOptions {
+        jobs: cli.resolve.jobs.into(),
+        verify: cli.resolve.verify,
+        platforms: cli.resolve.platform.clone(),
+    };
+    let lines = inputs.len() * opts.platforms.len().max(1);
+    let style = LineStyle {
+        format: cli.resolve.format,
+        with_ref: cli.resolve.with_ref || (lines > 1 && !cli.resolve.no_ref),
+        platform_column: opts.platforms.len() > 1,
+    };
+    let mut report = Report::new(style, &opts, inputs.len());
+    batch::run(client, &inputs, &opts, &mut report).await;
+    report.progress.clear();
+    report.exit
+}
+
+/// Writes each outcome as it comes and remembers the first failure's code.
+struct Report<'a> {
+    style: LineStyle,
+    opts: &'a BatchOptions,
+    out: Stdout,
+    progress: Progress,
+    exit: Exit,
+}
+
+impl Sink for Report<'_> {
+    fn deliver(&mut self, outcome: Outcome) {
+        self.write(&outcome);
+    }
+
+    fn progress(&mut self, done: usize, total: usize) {
+        self.progress.update(done, total);
+    }
+}
+
+impl<'a> Report<'a> {
+    fn new(style: LineStyle, opts: &'a BatchOptions, inputs: usize) -> Self {
+        Report {
+            style,
+            opts,
+            out: Stdout::default(),
+            progress: Progress::new(inputs),
+            exit: Exit::Resolved,
+        }
+    }
+
+    fn write(&mut self, outcome: &Outcome) {
+        let mut said: Vec<&str> = Vec::new();
+        for (i, result) in outcome.results.iter().enumerate() {
+            let wanted = self.opts.platforms.get(i);
+            let mut messages: Vec<String> = Vec::new();
+            match result {
+                Ok(resolved) => {
+                    let warnings = resolved.warnings.iter();
+                    messages.extend(warnings.map(|w| format!("warning: {w}")));
+                }
+                Err(failure) => {
+                    if self.exit == Exit::Resolved {
+                        self.exit = failure.code.exit();
+                    }
+                    // A failure shared by every platform is said once.
+                    if !said.contains(&failure.message.as_str()) {
+                        said.push(&failure.message);
+                        messages.push(failure.message.clone());
+                    }
+                }
+            }
+            if !messages.is_empty() {
+                self.progress.clear();
+                for message in messages {
+                    eprintln!("ddigest: {}: {message}", outcome.input);
+                }
+            }
+            if let Some(line) = output::result_line(self.style, outcome, wanted, result) {
+                self.out.line(&line);
+            }
+        }
+        if self.out.failed && self.exit == Exit::Resolved {
+            self.exit = Exit::Failed;
+        }
+    }
+}
+
+/// stdout, line by line and flushed; a closed pipe (`| head -1`) ends the
+/// writing quietly, any other write error is said once.
+#[derive(Default)]
+struct Stdout {
+    closed: bool,
+    failed: bool,
+}
+
+impl Stdout {
+    fn line(&mut self, line: &str) {
+        if self.closed {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
+            self.closed = true;
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("ddigest: cannot write to stdout: {e}");
+                self.failed = true;
+            }
+        }
+    }
+}
+
+/// `ddigest ls REF`
+pub async fn list(args: LsArgs) -> Exit {
+    let input = args.reference.trim().to_string();
+    match list_one(&args, &input).await {
+        Ok(text) => {
+            let mut out = Stdout::default();
+            for line in text.lines() {
+                out.line(line);
+            }
+            if out.failed {
+                Exit::Failed
+            } else {
+                Exit::Resolved
+            }
+        }
+        Err(err) => {
+            eprintln!("ddigest: {input}: {err:#}");
+            Exit::of_error(&err)
+        }
+    }
+}
+
+async fn list_one(args: &LsArgs, input: &str) -> anyhow::Result<String> {
+    let reference = Reference::parse_normalized(input)?;
+    let client = client(&args.transport)?;
+    let listing = resolve::list(&client, &reference, args.verify).await?;
+    for warning in &listing.top.warnings {
+        eprintln!("ddigest: {input}: warning: {warning}");
+    }
+    Ok(match args.format {
+        ListFormat::Table => output::listing_table(&listing),
+        ListFormat::Json => output::listing_json(input, &reference, &listing),
+    })
+}
