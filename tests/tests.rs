@@ -5,4 +5,5 @@ mod util;
 
 mod auth;
 mod conformance;
+mod platform;
 mod resolve;

@@ -9,7 +9,7 @@ pub mod token_server;
 
 use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 pub fn temp_dir(prefix: &str) -> tempfile::TempDir {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
@@ -99,18 +99,32 @@ impl Ddigest {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    /// Runs with `stdin` as standard input (for `-`).
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        use std::io::Write as _;
         let mut path = std::env::var("PATH").unwrap_or_default();
         if let Some(prefix) = &self.path_prefix {
             path = format!("{}:{path}", prefix.display());
         }
-        let out = Command::new(env!("CARGO_BIN_EXE_ddigest"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ddigest"))
             .args(args)
             .env_clear()
             .env("PATH", path)
             .env("HOME", self.home.path())
             .env("DOCKER_CONFIG", self.docker_config_dir())
-            .output()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("run ddigest");
+        let mut input = child.stdin.take().expect("stdin");
+        let stdin = stdin.to_string();
+        let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
+        let out = child.wait_with_output().expect("ddigest output");
+        let _ = writer.join();
         Run {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -185,6 +185,53 @@ impl Pusher {
     }
 }
 
+/// An index entry for `child`: its platform (`os/arch[/variant]`) or none.
+pub fn descriptor(child: &Pushed, platform: Option<&str>) -> Value {
+    let mut d =
+        json!({"mediaType": child.media_type, "size": child.bytes.len(), "digest": child.digest});
+    if let Some(platform) = platform {
+        let parts: Vec<&str> = platform.split('/').collect();
+        d["platform"] = json!({"os": parts[0], "architecture": parts[1]});
+        if let Some(v) = parts.get(2) {
+            d["platform"]["variant"] = json!(v);
+        }
+    }
+    d
+}
+
+impl Pusher {
+    /// Pushes an index (OCI) or list (Docker) of these raw entries under `tag`.
+    pub fn index_of(&self, repo: &str, tag: &str, oci: bool, manifests: Vec<Value>) -> Pushed {
+        let mt = if oci { OCI_INDEX } else { DOCKER_LIST };
+        let list = json!({"schemaVersion": 2, "mediaType": mt, "manifests": manifests});
+        self.manifest(repo, tag, mt, to_json(&list, None))
+    }
+
+    /// A BuildKit-style attestation manifest for `subject`, as an index entry.
+    pub fn attestation(&self, repo: &str, subject: &Pushed) -> Value {
+        let statement = format!("in-toto statement about {}", subject.digest).into_bytes();
+        let config = br#"{"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"#;
+        let manifest = json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": config.len(), "digest": self.blob(repo, config)},
+            "layers": [{"mediaType": "application/vnd.in-toto+json", "size": statement.len(), "digest": self.blob(repo, &statement)}],
+        });
+        let pushed = self.manifest(
+            repo,
+            &format!("att-{}", &subject.digest[7..19]),
+            OCI_MANIFEST,
+            to_json(&manifest, None),
+        );
+        let mut d = descriptor(&pushed, Some("unknown/unknown"));
+        d["annotations"] = json!({
+            "vnd.docker.reference.type": "attestation-manifest",
+            "vnd.docker.reference.digest": subject.digest,
+        });
+        d
+    }
+}
+
 pub fn to_json(value: &Value, indent: Option<usize>) -> Vec<u8> {
     let Some(n) = indent else {
         return serde_json::to_vec(value).expect("json");
