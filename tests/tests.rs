@@ -4,6 +4,7 @@
 mod util;
 
 mod auth;
+mod batch;
 mod conformance;
 mod platform;
 mod resolve;
