@@ -6,5 +6,6 @@ mod util;
 mod auth;
 mod batch;
 mod conformance;
+mod formats;
 mod platform;
 mod resolve;
