@@ -6,6 +6,7 @@ mod util;
 mod auth;
 mod batch;
 mod conformance;
+mod figures;
 mod formats;
 mod platform;
 mod resolve;
