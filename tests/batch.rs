@@ -134,6 +134,11 @@ fn a_batch_of_100_references_costs_one_token_and_one_request_each() {
         *statuses.entry(*status).or_default() += 1;
     }
     assert_eq!(statuses, HashMap::from([(200, distinct - 2), (404, 2)]));
+    // Over TLS the registry offers HTTP/2, and every request used it.
+    let log = reg.log();
+    let ours = log.lines().filter(|l| l.contains("\"ddigest/"));
+    assert!(ours.clone().all(|l| l.contains(" HTTP/2.0\"")), "{log}");
+    assert_eq!(ours.count(), distinct + 1);
 }
 
 #[test]
@@ -225,4 +230,46 @@ fn a_batch_on_a_registry_without_auth_is_one_head_each() {
     let requests = reg.ddigest_requests(4);
     let heads = requests.iter().filter(|(m, _, _)| m == "HEAD").count();
     assert_eq!((requests.len(), heads), (4, 3), "{requests:?}");
+}
+
+#[test]
+fn progress_goes_to_a_terminal_stderr_only() {
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let refs: Vec<String> = (0..6)
+        .map(|i| {
+            p.image("app", &format!("v{i}"), false, "linux/amd64");
+            format!("{}/app:v{i}", reg.host())
+        })
+        .collect();
+    let dir = crate::util::temp_dir("tty");
+    let (out, typescript) = (dir.path().join("stdout"), dir.path().join("typescript"));
+    // `script` gives ddigest a terminal for stderr; stdout goes to a file.
+    let command = format!(
+        "'{}' {} > '{}'",
+        env!("CARGO_BIN_EXE_ddigest"),
+        refs.join(" "),
+        out.display()
+    );
+    let status = std::process::Command::new("script")
+        .args(["-qec", &command])
+        .arg(&typescript)
+        .env("HOME", dir.path())
+        .env("DOCKER_CONFIG", dir.path())
+        .stdin(std::process::Stdio::null())
+        .status()
+        .expect("script (util-linux) runs");
+    assert!(status.success());
+    let stdout = std::fs::read_to_string(&out).expect("stdout file");
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+    assert!(
+        !stdout.contains("resolved") && !stdout.contains('\r'),
+        "{stdout:?}"
+    );
+    let terminal = std::fs::read_to_string(&typescript).expect("typescript");
+    assert!(terminal.contains("/6 resolved"), "{terminal:?}");
+    assert!(
+        terminal.contains("\r\x1b[2K"),
+        "the line is cleared: {terminal:?}"
+    );
 }

@@ -2,7 +2,9 @@
 //! scheme it answers on and the credentials it has accepted. A request is
 //! sent with what is known; a 401 is answered once by reading the
 //! challenge, getting a Bearer token (or using Basic credentials), and
-//! sending again. Authorization goes only to the registry's own host and
+//! sending again. When a run plans several repositories on one registry,
+//! `/v2/` is asked for the challenge first and one token is requested for
+//! all their scopes. Authorization goes only to the registry's own host and
 //! its token realm, and Basic credentials never over plain HTTP to a host
 //! that is not this machine.
 
