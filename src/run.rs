@@ -34,6 +34,10 @@ pub async fn resolve_batch(cli: Cli) -> Exit {
             return Exit::Usage;
         }
     };
+    if inputs.is_empty() {
+        eprintln!("ddigest: -: no references on stdin");
+        return Exit::Usage;
+    }
     let client = match client(&cli.transport) {
         Ok(client) => Arc::new(client),
         Err(e) => {

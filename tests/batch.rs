@@ -230,6 +230,8 @@ fn a_batch_on_a_registry_without_auth_is_one_head_each() {
     let requests = reg.ddigest_requests(4);
     let heads = requests.iter().filter(|(m, _, _)| m == "HEAD").count();
     assert_eq!((requests.len(), heads), (4, 3), "{requests:?}");
+    let nothing = Ddigest::new().run_with_stdin(&["-"], "# only a comment\n\n");
+    assert!(nothing.fails(2).contains("no references on stdin"));
 }
 
 #[test]
