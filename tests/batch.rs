@@ -142,6 +142,32 @@ fn a_batch_of_100_references_costs_one_token_and_one_request_each() {
 }
 
 #[test]
+fn many_tags_of_one_repository_cost_one_token_too() {
+    let (server, reg) = token_registry();
+    let digests = push_public_repos(&reg);
+    let pushes = server.requests().len();
+    let refs: Vec<String> = (0..TAGS)
+        .map(|t| format!("{}/public/r3:t{t}", reg.host()))
+        .collect();
+    let ca = pki().ca_pem.display().to_string();
+    let mut args = vec!["--no-ref", "--ca-file", ca.as_str()];
+    args.extend(refs.iter().map(String::as_str));
+    let run = Ddigest::new().run(&args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{}\n", digests[3]).repeat(TAGS));
+    assert_eq!(server.requests().len() - pushes, 1);
+    let requests = reg.ddigest_requests(TAGS + 1);
+    assert_eq!(
+        requests.len(),
+        TAGS + 1,
+        "a ping, then one HEAD per tag: {requests:?}"
+    );
+    assert!(requests[1..]
+        .iter()
+        .all(|(m, _, s)| m == "HEAD" && *s == 200));
+}
+
+#[test]
 fn output_order_does_not_depend_on_concurrency() {
     let (_server, reg) = token_registry();
     let digests = push_public_repos(&reg);

@@ -53,8 +53,7 @@ pub struct TokenRefused(pub RegistryError);
 
 #[derive(Deserialize)]
 struct Claims {
-    #[serde(default)]
-    access: Vec<Access>,
+    access: Option<Vec<Access>>,
 }
 
 #[derive(Deserialize)]
@@ -68,7 +67,8 @@ struct Access {
 }
 
 /// Which of `scopes` (`type:name:action,...`) a JWT's `access` claim grants
-/// in full; `None` when the token is opaque (not a JWT) and cannot tell.
+/// in full; `None` when the token cannot tell (opaque, or a JWT without
+/// an `access` claim).
 /// The token is only read, not verified: the registry does that.
 pub fn granted_scopes(token: &str, scopes: &[String]) -> Option<Vec<bool>> {
     use base64::Engine as _;
@@ -77,13 +77,8 @@ pub fn granted_scopes(token: &str, scopes: &[String]) -> Option<Vec<bool>> {
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
-    let claims: Claims = serde_json::from_slice(&json).ok()?;
-    Some(
-        scopes
-            .iter()
-            .map(|s| scope_granted(&claims.access, s))
-            .collect(),
-    )
+    let access = serde_json::from_slice::<Claims>(&json).ok()?.access?;
+    Some(scopes.iter().map(|s| scope_granted(&access, s)).collect())
 }
 
 fn scope_granted(access: &[Access], scope: &str) -> bool {
@@ -218,6 +213,8 @@ mod tests {
             Some(vec![true, false, false])
         );
         assert_eq!(granted_scopes("opaque-token", &scopes), None);
+        let no_claim = format!("{}.{}.sig", b64("{}"), b64(r#"{"sub":"x"}"#));
+        assert_eq!(granted_scopes(&no_claim, &scopes), None);
     }
 
     #[test]

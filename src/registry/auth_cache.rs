@@ -21,6 +21,8 @@ pub struct AuthCache {
     tokens: HashMap<String, Cached>,
     /// Pull scopes the run will ask for, in first-seen order.
     planned: Vec<String>,
+    /// How many references the run will resolve here.
+    planned_references: usize,
     /// Scopes a token server granted less than asked: asked alone from now on.
     refused: HashSet<String>,
 }
@@ -33,15 +35,17 @@ struct Cached {
 }
 
 impl AuthCache {
-    /// Notes a scope the run will need.
+    /// Notes a reference the run will resolve, by its scope.
     pub fn plan(&mut self, scope: &str) {
+        self.planned_references += 1;
         if !self.planned.iter().any(|s| s == scope) {
             self.planned.push(scope.to_string());
         }
     }
 
-    pub fn planned_len(&self) -> usize {
-        self.planned.len()
+    /// How many references the run will resolve on this registry.
+    pub fn planned_references(&self) -> usize {
+        self.planned_references
     }
 
     /// The header to send for `scope`: its live token, else Basic, else none.
@@ -149,7 +153,7 @@ mod tests {
             cache.plan(scope);
         }
         cache.plan("repository:a:pull");
-        assert_eq!(cache.planned_len(), 3);
+        assert_eq!(cache.planned_references(), 4);
         cache.insert(
             &["repository:b:pull"],
             &s("tb"),

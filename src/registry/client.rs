@@ -76,7 +76,7 @@ impl Client {
     }
 
     /// Tells the client a reference the run will resolve. When one registry
-    /// gets several repositories, its challenge is read once from `/v2/` and
+    /// gets several references, its challenge is read once from `/v2/` and
     /// one token is asked for all of their scopes.
     pub fn plan(&self, reference: &Reference) {
         let state = self.state(reference.domain());
@@ -130,11 +130,12 @@ impl Client {
         self.send(&state, &method, &path, accept, Some(&auth)).await
     }
 
-    /// For a registry with several planned repositories: one `GET /v2/`
+    /// For a registry with several planned references: one `GET /v2/`
     /// learns the scheme and the challenge, and the first token is asked for
-    /// all of their scopes before any manifest request goes out.
+    /// all of their scopes before any manifest request goes out, so none is
+    /// sent only to be refused.
     async fn ping(&self, state: &RegistryState, scope: &str) -> anyhow::Result<()> {
-        if state.cache().planned_len() < 2 {
+        if state.cache().planned_references() < 2 {
             return Ok(());
         }
         let init = || async {
