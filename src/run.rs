@@ -120,6 +120,8 @@ impl<'a> Report<'a> {
                 }
             }
             if let Some(line) = output::result_line(self.style, outcome, wanted, result) {
+                // stdout may be the same terminal: the progress line goes first.
+                self.progress.clear();
                 self.out.line(&line);
             }
         }
