@@ -107,6 +107,16 @@ pub struct TransportArgs {
     /// Seconds one request may take, connecting included.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_timeout)]
     pub timeout: Duration,
+
+    /// Send a request again up to N times after 429, 408, 500, 502, 503,
+    /// 504 or a broken connection, with backoff (honouring Retry-After).
+    #[arg(long, value_name = "N", default_value = "3",
+          value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+
+    /// Say on stderr what is retried and why.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// Output of the resolve command.

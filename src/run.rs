@@ -21,6 +21,8 @@ fn client(args: &TransportArgs) -> anyhow::Result<Client> {
         ca_file: args.ca_file.clone(),
         insecure: args.insecure,
         timeout: args.timeout,
+        retries: args.retries,
+        verbose: args.verbose,
     };
     Client::new(&transport, CredentialStore::from_env())
 }

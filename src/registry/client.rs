@@ -10,6 +10,7 @@
 
 use super::auth_cache::AuthCache;
 use super::manifest::ACCEPT;
+use super::retry;
 use super::transport::{self, is_loopback, may_fall_back_to_http, TransportOptions};
 use crate::auth::challenge::{self, AuthRequest};
 use crate::auth::token::{self, TokenRequest};
@@ -20,11 +21,13 @@ use crate::reference::Reference;
 use crate::secret::Secret;
 use anyhow::{anyhow, bail, Context as _};
 use base64::Engine as _;
-use reqwest::header::{HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::header::{
+    HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use reqwest::{Method, StatusCode};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// How long a `registrytoken` from the config is reused: it has no expiry
 /// of its own, and a 401 replaces it anyway.
@@ -35,6 +38,8 @@ pub struct Client {
     http: reqwest::Client,
     credentials: CredentialStore,
     insecure: bool,
+    retries: u32,
+    verbose: bool,
     registries: Mutex<HashMap<String, Arc<RegistryState>>>,
 }
 
@@ -71,6 +76,8 @@ impl Client {
             http: transport::build_client(opts)?,
             credentials,
             insecure: opts.insecure,
+            retries: opts.retries,
+            verbose: opts.verbose,
             registries: Mutex::new(HashMap::new()),
         })
     }
@@ -171,7 +178,41 @@ impl Client {
         self.insecure || is_loopback(&state.host)
     }
 
+    /// Sends a request, again after a passing fault (see `retry`), waiting
+    /// as `Retry-After` or the backoff says; the last answer or error is
+    /// returned.
     async fn send(
+        &self,
+        state: &RegistryState,
+        method: &Method,
+        path: &str,
+        accept: Option<&str>,
+        auth: Option<&Secret>,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(state, method, path, accept, auth).await;
+            let Some((after, why)) = worth_retrying(&result) else {
+                return result;
+            };
+            if attempt >= self.retries {
+                return result;
+            }
+            let wait = retry::delay(attempt, after, retry::jitter());
+            attempt += 1;
+            if self.verbose {
+                eprintln!(
+                    "ddigest: {}: {method} {path}: {why}; retry {attempt} of {} in {:.1}s",
+                    state.host,
+                    self.retries,
+                    wait.as_secs_f64()
+                );
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn send_once(
         &self,
         state: &RegistryState,
         method: &Method,
@@ -324,13 +365,33 @@ impl Client {
         realm: &Realm<'_>,
         scopes: &[String],
     ) -> anyhow::Result<token::Token> {
-        let request = TokenRequest {
-            realm: realm.realm,
-            service: realm.service,
-            scopes,
-            credential: realm.credential,
-        };
-        token::fetch(&self.http, request).await
+        let mut attempt = 0;
+        loop {
+            let request = TokenRequest {
+                realm: realm.realm,
+                service: realm.service,
+                scopes,
+                credential: realm.credential,
+            };
+            let result = token::fetch(&self.http, request).await;
+            let Err(e) = &result else {
+                return result;
+            };
+            if attempt >= self.retries || !token_worth_retrying(e) {
+                return result;
+            }
+            let wait = retry::delay(attempt, None, retry::jitter());
+            attempt += 1;
+            if self.verbose {
+                eprintln!(
+                    "ddigest: {}: {e:#}; retry {attempt} of {} in {:.1}s",
+                    realm.realm,
+                    self.retries,
+                    wait.as_secs_f64()
+                );
+            }
+            tokio::time::sleep(wait).await;
+        }
     }
 
     fn basic(
@@ -359,6 +420,39 @@ impl Client {
             &base64::engine::general_purpose::STANDARD.encode(pair),
         )
     }
+}
+
+/// Why a result deserves another try, and how long the server asked to
+/// wait; `None` when it is final.
+fn worth_retrying(
+    result: &anyhow::Result<reqwest::Response>,
+) -> Option<(Option<Duration>, String)> {
+    match result {
+        Ok(response) if retry::retryable_status(response.status().as_u16()) => {
+            let after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+            Some((after, response.status().to_string()))
+        }
+        Ok(_) => None,
+        Err(e) => {
+            let cause = e.chain().find_map(|c| c.downcast_ref::<reqwest::Error>())?;
+            retry::retryable_error(cause).then(|| (None, format!("{e:#}")))
+        }
+    }
+}
+
+/// A token request that failed for a passing reason (the token server's
+/// 429/5xx, a broken connection).
+fn token_worth_retrying(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<token::TokenRefused>()
+            .is_some_and(|r| retry::retryable_status(r.0.status))
+            || c.downcast_ref::<reqwest::Error>()
+                .is_some_and(retry::retryable_error)
+    })
 }
 
 /// Where and as whom to ask for tokens.

@@ -6,6 +6,7 @@ pub mod auth_cache;
 pub mod client;
 pub mod error;
 pub mod manifest;
+pub mod retry;
 pub mod transport;
 
 pub use client::Client;

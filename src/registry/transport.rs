@@ -22,6 +22,10 @@ pub struct TransportOptions {
     pub insecure: bool,
     /// Limit for one whole request.
     pub timeout: Duration,
+    /// How many times a request that met a passing fault is sent again.
+    pub retries: u32,
+    /// Say every retry on stderr.
+    pub verbose: bool,
 }
 
 impl Default for TransportOptions {
@@ -30,6 +34,8 @@ impl Default for TransportOptions {
             ca_file: None,
             insecure: false,
             timeout: Duration::from_secs(30),
+            retries: 3,
+            verbose: false,
         }
     }
 }
@@ -131,7 +137,7 @@ fn peer_is_not_tls(err: &reqwest::Error) -> bool {
 /// The TLS library's own error somewhere in the chain, if any. rustls errors
 /// arrive wrapped in (nested) `io::Error`s, whose `source()` skips the
 /// wrapped error, so those are opened with `get_ref()`.
-fn tls_error(err: &reqwest::Error) -> Option<&rustls::Error> {
+pub(crate) fn tls_error(err: &reqwest::Error) -> Option<&rustls::Error> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = source {
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {

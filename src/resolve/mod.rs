@@ -15,6 +15,7 @@ use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::manifest::{read_body, MAX_MANIFEST_BYTES};
+use crate::registry::retry::retryable_status;
 use crate::registry::{Client, RegistryError};
 use anyhow::Context as _;
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
@@ -81,8 +82,10 @@ pub async fn fetch(
     }
 }
 
-/// The fast path: `Some` when HEAD gave a usable digest, `None` to fall back
-/// to GET, an error for 401/404 (a GET would fare no better).
+/// The fast path: `Some` when HEAD gave a usable digest; `None` to fall back
+/// to GET when HEAD is refused (405 and other 4xx, as older Artifactory and
+/// some mirrors answer) or comes without a digest header; an error for
+/// 401/404 and for 429/5xx that outlasted the retries.
 async fn head(
     client: &Client,
     reference: &Reference,
@@ -90,7 +93,10 @@ async fn head(
 ) -> anyhow::Result<Option<Resolved>> {
     let response = client.manifest(reference, Method::HEAD, tag).await?;
     let status = response.status();
-    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND) {
+    // 401/404: a GET would fare no better; 429/5xx: retried already.
+    let final_answer = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND)
+        || retryable_status(status.as_u16());
+    if final_answer {
         return Err(RegistryError::from_response("HEAD", response).await.into());
     }
     if !status.is_success() {

@@ -3,6 +3,7 @@
 //! registry, token server, PKI and pusher in their own modules.
 
 pub mod certs;
+pub mod fault_proxy;
 pub mod push;
 pub mod registry;
 pub mod token_server;

@@ -1,0 +1,290 @@
+//! Faults a real registry will not produce, made by the fault-injecting
+//! proxy in front of the real registry: 503 storms with and without
+//! `Retry-After`, 429, stalled and trickling servers, a lying digest header,
+//! a wrong body for a by-digest request, oversized bodies, HEAD refused,
+//! and a redirect to another host. Each test checks what reached the
+//! server as well as what ddigest printed and its exit code.
+
+use crate::util::fault_proxy::{Fault, FaultProxy, Seen};
+use crate::util::push::{PushAuth, Pushed, Pusher};
+use crate::util::registry::{Auth, Registry};
+use crate::util::Ddigest;
+use std::time::{Duration, Instant};
+
+const WRONG: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A registry holding `app:v1`, and a proxy in front of it with `rule`.
+fn behind_proxy(
+    rule: impl Fn(&Seen, usize) -> Fault + Send + Sync + 'static,
+) -> (Registry, FaultProxy, Pushed) {
+    let reg = Registry::start(Auth::None, false);
+    let image = Pusher::new(&reg, PushAuth::None).image("app", "v1", false, "linux/amd64");
+    let proxy = FaultProxy::start("127.0.0.1", Some(reg.base_url()), rule);
+    (reg, proxy, image)
+}
+
+fn status(code: u16, headers: &[(&str, &str)]) -> Fault {
+    let hs = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Fault::Answer(code, hs, b"{}".to_vec())
+}
+
+fn methods(seen: &[Seen]) -> Vec<String> {
+    seen.iter().map(|s| s.method.clone()).collect()
+}
+
+#[test]
+fn a_503_storm_is_retried_quietly_unless_verbose() {
+    let (_reg, proxy, image) = behind_proxy(|_, i| {
+        if i < 2 {
+            status(503, &[])
+        } else {
+            Fault::Forward
+        }
+    });
+    let r = format!("{}/app:v1", proxy.addr);
+    let quiet = Ddigest::new().run(&[&r]);
+    assert_eq!(quiet.digest(), image.digest);
+    assert_eq!(quiet.stderr, "");
+    assert_eq!(methods(&proxy.seen()), ["HEAD", "HEAD", "HEAD"]);
+
+    let (_reg, proxy, image) = behind_proxy(|_, i| {
+        if i < 2 {
+            status(503, &[])
+        } else {
+            Fault::Forward
+        }
+    });
+    let r = format!("{}/app:v1", proxy.addr);
+    let verbose = Ddigest::new().run(&["-v", &r]);
+    assert_eq!(verbose.digest(), image.digest);
+    let lines: Vec<&str> = verbose.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", verbose.stderr);
+    assert!(
+        lines[0].contains("503") && lines[0].contains("retry 1 of 3"),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn an_endless_storm_gives_up_after_the_retries() {
+    let (_reg, proxy, _) = behind_proxy(|_, _| status(503, &[]));
+    let r = format!("{}/app:v1", proxy.addr);
+    let run = Ddigest::new().run(&["--retries", "2", &r]);
+    assert!(run.fails(1).contains("503"), "{}", run.stderr);
+    // HEAD three times, and no GET after a 5xx.
+    assert_eq!(methods(&proxy.seen()), ["HEAD", "HEAD", "HEAD"]);
+    let (_reg, proxy, _) = behind_proxy(|_, _| status(500, &[]));
+    let none = Ddigest::new().run(&["--retries", "0", &format!("{}/app:v1", proxy.addr)]);
+    none.fails(1);
+    assert_eq!(proxy.seen().len(), 1);
+}
+
+#[test]
+fn retry_after_is_honoured_in_seconds_and_as_a_date() {
+    let (_reg, proxy, image) = behind_proxy(|_, i| {
+        if i == 0 {
+            status(429, &[("Retry-After", "1")])
+        } else {
+            Fault::Forward
+        }
+    });
+    let started = Instant::now();
+    let run = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);
+    assert_eq!(run.digest(), image.digest);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
+
+    let (_reg, proxy, image) = behind_proxy(|_, i| {
+        if i == 0 {
+            let when =
+                httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+            Fault::Answer(503, vec![("Retry-After".into(), when)], Vec::new())
+        } else {
+            Fault::Forward
+        }
+    });
+    let started = Instant::now();
+    let run = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);
+    assert_eq!(run.digest(), image.digest);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited {:?}",
+        started.elapsed()
+    );
+    // 4xx other than 408/429 are not retried (a refused HEAD tries GET once).
+    let (_reg, proxy, _) = behind_proxy(|_, _| status(403, &[]));
+    let denied = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);
+    assert!(denied.fails(1).contains("403"), "{}", denied.stderr);
+    assert_eq!(methods(&proxy.seen()), ["HEAD", "GET"]);
+}
+
+#[test]
+fn stalled_and_trickling_servers_time_out() {
+    let (_reg, stalled, _) = behind_proxy(|_, _| Fault::Stall);
+    let started = Instant::now();
+    let run = Ddigest::new().run(&["--timeout", "1", &format!("{}/app:v1", stalled.addr)]);
+    assert!(run.fails(1).contains("timed out"), "{}", run.stderr);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let (_reg, trickle, _) = behind_proxy(|seen, _| {
+        if seen.method == "HEAD" {
+            status(405, &[])
+        } else {
+            Fault::Trickle(600)
+        }
+    });
+    let started = Instant::now();
+    let run = Ddigest::new().run(&["--timeout", "1.5", &format!("{}/app:v1", trickle.addr)]);
+    run.fails(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn one_hanging_registry_does_not_hold_up_the_others() {
+    let (_reg, stalled, _) = behind_proxy(|_, _| Fault::Stall);
+    let (_reg2, healthy, image) = behind_proxy(|_, _| Fault::Forward);
+    let hung = format!("{}/app:v1", stalled.addr);
+    let fine = format!("{}/app:v1", healthy.addr);
+    let run = Ddigest::new().run(&["--timeout", "1", &hung, &fine]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, format!("{}  {fine}\n", image.digest));
+    assert!(
+        run.stderr.starts_with(&format!("ddigest: {hung}: ")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn head_refused_or_without_digest_falls_back_to_get() {
+    let (_reg, refused, image) = behind_proxy(|seen, _| {
+        if seen.method == "HEAD" {
+            status(405, &[])
+        } else {
+            Fault::Forward
+        }
+    });
+    let run = Ddigest::new().run(&[&format!("{}/app:v1", refused.addr)]);
+    assert_eq!(run.digest(), image.digest);
+    assert_eq!(methods(&refused.seen()), ["HEAD", "GET"]);
+
+    let (_reg, bare, image) = behind_proxy(|seen, _| {
+        if seen.method == "HEAD" {
+            status(200, &[("Content-Type", "application/json")])
+        } else {
+            Fault::Forward
+        }
+    });
+    let run = Ddigest::new().run(&[&format!("{}/app:v1", bare.addr)]);
+    assert_eq!(run.digest(), image.digest);
+    assert_eq!(methods(&bare.seen()), ["HEAD", "GET"]);
+}
+
+#[test]
+fn a_lying_digest_header_is_caught_when_the_bytes_are_read() {
+    let lie = vec![("Docker-Content-Digest".to_string(), WRONG.to_string())];
+    let (_reg, proxy, image) = behind_proxy(move |seen, _| {
+        if seen.method == "HEAD" {
+            status(405, &[])
+        } else {
+            Fault::ForwardWith(lie.clone())
+        }
+    });
+    let r = format!("{}/app:v1", proxy.addr);
+    let warned = Ddigest::new().run(&[&r]);
+    assert_eq!(warned.digest(), image.digest, "the digest of the bytes");
+    assert!(
+        warned.stderr.contains("warning") && warned.stderr.contains(WRONG),
+        "{}",
+        warned.stderr
+    );
+    let verified = Ddigest::new().run(&["--verify", &r]);
+    let err = verified.fails(1);
+    assert!(err.contains(WRONG) && err.contains(&image.digest), "{err}");
+}
+
+#[test]
+fn by_digest_bytes_must_hash_to_the_digest() {
+    let other = br#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{}}"#;
+    let (_reg, proxy, image) = behind_proxy(move |_, _| {
+        let hs = vec![(
+            "Content-Type".to_string(),
+            "application/vnd.docker.distribution.manifest.v2+json".to_string(),
+        )];
+        Fault::Answer(200, hs, other.to_vec())
+    });
+    let run = Ddigest::new().run(&[&format!("{}/app@{}", proxy.addr, image.digest)]);
+    let err = run.fails(1);
+    assert!(err.contains("digest mismatch"), "{err}");
+}
+
+#[test]
+fn oversized_and_short_bodies_are_errors() {
+    let big = vec![b' '; 5 * 1024 * 1024];
+    let (_reg, proxy, image) = behind_proxy(move |_, _| Fault::Answer(200, vec![], big.clone()));
+    let run = Ddigest::new().run(&[
+        "--retries",
+        "0",
+        &format!("{}/app@{}", proxy.addr, image.digest),
+    ]);
+    assert!(run.fails(1).contains("limit"), "{}", run.stderr);
+
+    // Content-Length says more than is sent: the body is cut short.
+    let (_reg, proxy, image) = behind_proxy(|_, _| {
+        Fault::Answer(
+            200,
+            vec![("Content-Length".into(), "4000".into())],
+            b"{}".to_vec(),
+        )
+    });
+    let run = Ddigest::new().run(&[
+        "--retries",
+        "0",
+        &format!("{}/app@{}", proxy.addr, image.digest),
+    ]);
+    run.fails(1);
+}
+
+#[test]
+fn a_redirect_to_another_host_carries_no_authorization() {
+    // The real registry behind B; A asks for Basic credentials, then sends
+    // the manifest request on to B, another host (127.0.0.2).
+    let reg = Registry::start(Auth::None, false);
+    let image = Pusher::new(&reg, PushAuth::None).image("app", "v1", false, "linux/amd64");
+    let b = FaultProxy::start("127.0.0.2", Some(reg.base_url()), |_, _| Fault::Forward);
+    let b_addr = b.addr.clone();
+    let a = FaultProxy::start("127.0.0.1", None, move |seen, _| {
+        match &seen.authorization {
+            None => status(401, &[("WWW-Authenticate", "Basic realm=\"a\"")]),
+            Some(_) => status(
+                307,
+                &[("Location", &format!("http://{b_addr}{}", seen.path))],
+            ),
+        }
+    });
+    let dd = Ddigest::new();
+    dd.config(&serde_json::json!({"auths": {a.addr.clone(): crate::util::push::auth_entry("alice", "secret-password")}}));
+    let run = dd.run(&[&format!("{}/app:v1", a.addr)]);
+    assert_eq!(run.digest(), image.digest);
+    let at_a = a.seen();
+    assert!(at_a.iter().any(|s| s.authorization.is_some()), "{at_a:?}");
+    let at_b = b.seen();
+    assert!(!at_b.is_empty());
+    assert!(at_b.iter().all(|s| s.authorization.is_none()), "{at_b:?}");
+    assert!(!run.stderr.contains("secret-password"));
+}
