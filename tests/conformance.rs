@@ -269,3 +269,35 @@ fn manifest_files_hash_to_their_digests() {
     }
     assert_eq!(index.len(), 17);
 }
+
+#[test]
+fn every_invalid_reference_exits_2_saying_why() {
+    let inputs: Vec<String> = load("reference.json")
+        .iter()
+        .filter(|c| c["api"] == "ParseNormalizedNamed" && c["valid"] == false)
+        .filter_map(|c| c["input"].as_str().map(str::to_string))
+        .collect();
+    assert!(inputs.len() >= 20, "{} invalid cases", inputs.len());
+    let mut args = vec!["--format", "json", "--"];
+    args.extend(inputs.iter().map(String::as_str));
+    let run = crate::util::Ddigest::new().run(&args);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), inputs.len());
+    let stderr: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(stderr.len(), inputs.len(), "{}", run.stderr);
+    for ((input, line), said) in inputs.iter().zip(&lines).zip(&stderr) {
+        assert_eq!(line["input"], input.trim());
+        assert_eq!(line["error"]["code"], "invalid_reference", "{input}");
+        let message = line["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.len() > "invalid reference format".len() + 5,
+            "{input:?} gets no reason: {message}"
+        );
+        assert_eq!(*said, format!("ddigest: {}: {message}", input.trim()));
+    }
+}
