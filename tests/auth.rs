@@ -217,3 +217,65 @@ fn malformed_config_names_its_path() {
     let run = dd.run(&["--ca-file", &ca(), &format!("{}/public/x:1", reg.host())]);
     assert!(run.fails(1).contains("config.json"), "{}", run.stderr);
 }
+
+#[test]
+fn broken_credentials_fail_their_registry_only() {
+    let plain = Registry::start(Auth::None, false);
+    let open = Pusher::new(&plain, PushAuth::None).image("app", "v1", false, "linux/amd64");
+    let locked = Registry::start(Auth::Htpasswd, true);
+    Pusher::new(&locked, PushAuth::Basic("alice", "correct horse")).image(
+        "app",
+        "v1",
+        false,
+        "linux/amd64",
+    );
+    let (open_ref, locked_ref) = (
+        format!("{}/app:v1", plain.host()),
+        format!("{}/app:v1", locked.host()),
+    );
+    let helper = |dd: &mut Ddigest, script: &str| {
+        dd.helper("broken", script);
+        dd.config(&json!({"credHelpers": {locked.host(): "broken"}}));
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&mut Ddigest)>)> = vec![
+        (
+            "config.json",
+            Box::new(|dd: &mut Ddigest| {
+                std::fs::create_dir_all(dd.docker_config_dir()).expect("dir");
+                std::fs::write(dd.docker_config_dir().join("config.json"), "[1,").expect("write");
+            }),
+        ),
+        (
+            "docker-credential-missing",
+            Box::new(|dd: &mut Ddigest| {
+                dd.config(&json!({"credHelpers": {locked.host(): "missing"}}));
+            }),
+        ),
+        (
+            "docker-credential-broken",
+            Box::new(|dd: &mut Ddigest| helper(dd, "echo 'secret-in-output' >&2; exit 7")),
+        ),
+        (
+            "docker-credential-broken",
+            Box::new(|dd: &mut Ddigest| helper(dd, "echo 'not json, secret-in-output'")),
+        ),
+    ];
+    for (named, setup) in cases {
+        let mut dd = Ddigest::new();
+        setup(&mut dd);
+        let run = dd.run(&["--ca-file", &ca(), &open_ref, &locked_ref]);
+        assert_eq!(run.code, 1, "{named}: {}", run.stderr);
+        assert_eq!(
+            run.stdout,
+            format!("{}  {open_ref}\n", open.digest),
+            "{named}"
+        );
+        assert!(
+            run.stderr.starts_with(&format!("ddigest: {locked_ref}: "))
+                && run.stderr.contains(named),
+            "{named}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("secret-in-output"), "{}", run.stderr);
+    }
+}
