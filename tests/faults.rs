@@ -288,3 +288,26 @@ fn a_redirect_to_another_host_carries_no_authorization() {
     assert!(at_b.iter().all(|s| s.authorization.is_none()), "{at_b:?}");
     assert!(!run.stderr.contains("secret-password"));
 }
+
+#[test]
+fn a_redirect_from_https_to_http_is_refused() {
+    // The real registry, over TLS, sends blob downloads to a plain-HTTP
+    // "CDN" on another host (its redirect storage middleware).
+    let cdn = FaultProxy::start("127.0.0.2", None, |_, _| status(200, &[]));
+    let extra = format!(
+        "middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: http://{}/\n",
+        cdn.addr
+    );
+    let reg = Registry::start_with(Auth::None, true, &extra);
+    let image = Pusher::new(&reg, PushAuth::None).image("app", "v1", false, "linux/amd64");
+    let ca = crate::util::certs::pki().ca_pem.display().to_string();
+    let r = format!("{}/app:v1", reg.host());
+    let dd = Ddigest::new();
+    // The manifest itself is served by the registry: no redirect.
+    assert_eq!(dd.run(&["--ca-file", &ca, &r]).digest(), image.digest);
+    // The config blob (read for --platform) is redirected to http://: refused.
+    let run = dd.run(&["--ca-file", &ca, "--platform", "linux/amd64", &r]);
+    let err = run.fails(1);
+    assert!(err.contains("HTTPS to plain HTTP"), "{err}");
+    assert!(cdn.seen().is_empty(), "nothing reached the plain-HTTP host");
+}

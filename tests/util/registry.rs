@@ -42,11 +42,17 @@ pub fn free_port() -> u16 {
 
 impl Registry {
     pub fn start(auth: Auth, tls: bool) -> Registry {
+        Registry::start_with(auth, tls, "")
+    }
+
+    /// Starts with `extra` appended to the config (top-level YAML sections).
+    pub fn start_with(auth: Auth, tls: bool, extra: &str) -> Registry {
         let dir = super::temp_dir("registry");
         let port = free_port();
         let config = dir.path().join("config.yml");
         std::fs::write(dir.path().join("htpasswd"), HTPASSWD).expect("write htpasswd");
-        std::fs::write(&config, config_yaml(dir.path(), port, &auth, tls)).expect("write config");
+        let yaml = config_yaml(dir.path(), port, &auth, tls) + extra;
+        std::fs::write(&config, yaml).expect("write config");
         let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
         let child = Command::new(BINARY)
             .arg("serve")
