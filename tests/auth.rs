@@ -218,6 +218,9 @@ fn malformed_config_names_its_path() {
     assert!(run.fails(1).contains("config.json"), "{}", run.stderr);
 }
 
+/// Prepares a ddigest home for one case.
+type Setup<'a> = Box<dyn Fn(&mut Ddigest) + 'a>;
+
 #[test]
 fn broken_credentials_fail_their_registry_only() {
     let plain = Registry::start(Auth::None, false);
@@ -237,7 +240,7 @@ fn broken_credentials_fail_their_registry_only() {
         dd.helper("broken", script);
         dd.config(&json!({"credHelpers": {locked.host(): "broken"}}));
     };
-    let cases: Vec<(&str, Box<dyn Fn(&mut Ddigest)>)> = vec![
+    let cases: Vec<(&str, Setup)> = vec![
         (
             "config.json",
             Box::new(|dd: &mut Ddigest| {
