@@ -311,3 +311,58 @@ fn a_redirect_from_https_to_http_is_refused() {
     assert!(err.contains("HTTPS to plain HTTP"), "{err}");
     assert!(cdn.seen().is_empty(), "nothing reached the plain-HTTP host");
 }
+
+#[test]
+fn broken_auth_and_broken_lists_are_clear_errors() {
+    let dd = Ddigest::new();
+    let challenge = |value: &'static str| {
+        FaultProxy::start("127.0.0.1", None, move |_, _| {
+            status(401, &[("WWW-Authenticate", value)])
+        })
+    };
+    let garbage = challenge("Bearer realm=\"unterminated");
+    let run = dd.run(&[&format!("{}/app:v1", garbage.addr)]);
+    assert!(run.fails(1).contains("WWW-Authenticate"), "{}", run.stderr);
+    let ftp = challenge("Bearer realm=\"ftp://127.0.0.1/token\"");
+    let run = dd.run(&[&format!("{}/app:v1", ftp.addr)]);
+    assert!(
+        run.fails(1).contains("not an http(s) URL"),
+        "{}",
+        run.stderr
+    );
+
+    // A token server whose answer holds no token.
+    let tokens = FaultProxy::start("127.0.0.1", None, |_, _| status(200, &[]));
+    let realm = format!(
+        "Bearer realm=\"http://{}/token\",service=\"x\"",
+        tokens.addr
+    );
+    let tokenless = FaultProxy::start("127.0.0.1", None, move |_, _| {
+        Fault::Answer(
+            401,
+            vec![("WWW-Authenticate".into(), realm.clone())],
+            Vec::new(),
+        )
+    });
+    let run = dd.run(&[&format!("{}/app:v1", tokenless.addr)]);
+    let err = run.fails(1);
+    assert!(
+        err.contains("neither \"token\" nor \"access_token\""),
+        "{err}"
+    );
+    assert_eq!(tokens.seen().len(), 1, "asked once, not looped on");
+
+    let list = FaultProxy::start("127.0.0.1", None, |_, _| {
+        let hs = vec![(
+            "Content-Type".to_string(),
+            "application/vnd.oci.image.index.v1+json".to_string(),
+        )];
+        Fault::Answer(200, hs, b"{\"manifests\": [{\"digest\": 12}".to_vec())
+    });
+    let run = dd.run(&[
+        "--platform",
+        "linux/amd64",
+        &format!("{}/app:v1", list.addr),
+    ]);
+    assert!(run.fails(1).contains("not JSON"), "{}", run.stderr);
+}
