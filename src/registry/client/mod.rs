@@ -8,10 +8,12 @@
 //! its token realm, and Basic credentials never over plain HTTP to a host
 //! that is not this machine.
 
+mod send;
+
 use super::auth_cache::AuthCache;
 use super::manifest::ACCEPT;
 use super::retry;
-use super::transport::{self, is_loopback, may_fall_back_to_http, TransportOptions};
+use super::transport::{self, is_loopback, TransportOptions};
 use crate::auth::challenge::{self, AuthRequest};
 use crate::auth::token::{self, TokenRequest};
 use crate::credentials::config::Credential;
@@ -21,13 +23,11 @@ use crate::reference::Reference;
 use crate::secret::Secret;
 use anyhow::{anyhow, bail, Context as _};
 use base64::Engine as _;
-use reqwest::header::{
-    HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE,
-};
+use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// How long a `registrytoken` from the config is reused: it has no expiry
 /// of its own, and a 401 replaces it anyway.
@@ -171,103 +171,6 @@ impl Client {
                 })
             })
             .clone()
-    }
-
-    /// Whether the registry may be reached over plain HTTP when HTTPS fails.
-    fn http_allowed(&self, state: &RegistryState) -> bool {
-        self.insecure || is_loopback(&state.host)
-    }
-
-    /// Sends a request, again after a passing fault (see `retry`), waiting
-    /// as `Retry-After` or the backoff says; the last answer or error is
-    /// returned.
-    async fn send(
-        &self,
-        state: &RegistryState,
-        method: &Method,
-        path: &str,
-        accept: Option<&str>,
-        auth: Option<&Secret>,
-    ) -> anyhow::Result<reqwest::Response> {
-        let mut attempt = 0;
-        loop {
-            let result = self.send_once(state, method, path, accept, auth).await;
-            let Some((after, why)) = worth_retrying(&result) else {
-                return result;
-            };
-            if attempt >= self.retries {
-                return result;
-            }
-            let wait = retry::delay(attempt, after, retry::jitter());
-            attempt += 1;
-            if self.verbose {
-                eprintln!(
-                    "ddigest: {}: {method} {path}: {why}; retry {attempt} of {} in {:.1}s",
-                    state.host,
-                    self.retries,
-                    wait.as_secs_f64()
-                );
-            }
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    async fn send_once(
-        &self,
-        state: &RegistryState,
-        method: &Method,
-        path: &str,
-        accept: Option<&str>,
-        auth: Option<&Secret>,
-    ) -> anyhow::Result<reqwest::Response> {
-        if let Some(base) = state.base.get() {
-            let sent = self.send_to(base, method, path, accept, auth).await;
-            return sent.map_err(Into::into);
-        }
-        let https = format!("https://{}", state.host);
-        match self.send_to(&https, method, path, accept, auth).await {
-            Ok(response) => {
-                let _ = state.base.set(https);
-                Ok(response)
-            }
-            Err(e) if self.http_allowed(state) && may_fall_back_to_http(&e, &state.host) => {
-                let http = format!("http://{}", state.host);
-                let sent = self.send_to(&http, method, path, accept, auth).await;
-                let response = sent.map_err(|e| {
-                    if e.is_connect() {
-                        anyhow!(e).context(format!(
-                            "cannot reach {} over HTTPS or plain HTTP",
-                            state.host
-                        ))
-                    } else {
-                        anyhow!(e)
-                    }
-                })?;
-                let _ = state.base.set(http);
-                Ok(response)
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
-
-    async fn send_to(
-        &self,
-        base: &str,
-        method: &Method,
-        path: &str,
-        accept: Option<&str>,
-        auth: Option<&Secret>,
-    ) -> Result<reqwest::Response, reqwest::Error> {
-        let mut request = self.http.request(method.clone(), format!("{base}{path}"));
-        if let Some(accept) = accept {
-            request = request.header(ACCEPT_HEADER, accept);
-        }
-        // `authorization` checked every value it stored, so this always holds.
-        if let Some(Ok(mut value)) = auth.map(|a| HeaderValue::from_str(a.expose())) {
-            value.set_sensitive(true);
-            request = request.header(AUTHORIZATION, value);
-        }
-        request.send().await
     }
 
     /// Answers a challenge for `scope` and remembers the result. `rejected`
@@ -419,28 +322,6 @@ impl Client {
             "Basic",
             &base64::engine::general_purpose::STANDARD.encode(pair),
         )
-    }
-}
-
-/// Why a result deserves another try, and how long the server asked to
-/// wait; `None` when it is final.
-fn worth_retrying(
-    result: &anyhow::Result<reqwest::Response>,
-) -> Option<(Option<Duration>, String)> {
-    match result {
-        Ok(response) if retry::retryable_status(response.status().as_u16()) => {
-            let after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-            Some((after, response.status().to_string()))
-        }
-        Ok(_) => None,
-        Err(e) => {
-            let cause = e.chain().find_map(|c| c.downcast_ref::<reqwest::Error>())?;
-            retry::retryable_error(cause).then(|| (None, format!("{e:#}")))
-        }
     }
 }
 

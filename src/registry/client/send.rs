@@ -1,0 +1,134 @@
+//! Sending one request to a registry: over the scheme it answers on (HTTPS,
+//! or plain HTTP for loopback and `--insecure` when the peer does not speak
+//! TLS), with the manifest `Accept` list and any `Authorization`, and again
+//! after passing faults as `retry` decides, saying so with `-v`.
+
+use super::{Client, RegistryState};
+use crate::registry::retry;
+use crate::registry::transport::{is_loopback, may_fall_back_to_http};
+use crate::secret::Secret;
+use anyhow::anyhow;
+use reqwest::header::{HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, RETRY_AFTER};
+use reqwest::Method;
+use std::time::{Duration, SystemTime};
+
+impl Client {
+    /// Whether the registry may be reached over plain HTTP when HTTPS fails.
+    fn http_allowed(&self, state: &RegistryState) -> bool {
+        self.insecure || is_loopback(&state.host)
+    }
+
+    /// Sends a request, again after a passing fault (see `retry`), waiting
+    /// as `Retry-After` or the backoff says; the last answer or error is
+    /// returned.
+    pub(super) async fn send(
+        &self,
+        state: &RegistryState,
+        method: &Method,
+        path: &str,
+        accept: Option<&str>,
+        auth: Option<&Secret>,
+    ) -> anyhow::Result<reqwest::Response> {
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(state, method, path, accept, auth).await;
+            let Some((after, why)) = worth_retrying(&result) else {
+                return result;
+            };
+            if attempt >= self.retries {
+                return result;
+            }
+            let wait = retry::delay(attempt, after, retry::jitter());
+            attempt += 1;
+            if self.verbose {
+                eprintln!(
+                    "ddigest: {}: {method} {path}: {why}; retry {attempt} of {} in {:.1}s",
+                    state.host,
+                    self.retries,
+                    wait.as_secs_f64()
+                );
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        state: &RegistryState,
+        method: &Method,
+        path: &str,
+        accept: Option<&str>,
+        auth: Option<&Secret>,
+    ) -> anyhow::Result<reqwest::Response> {
+        if let Some(base) = state.base.get() {
+            let sent = self.send_to(base, method, path, accept, auth).await;
+            return sent.map_err(Into::into);
+        }
+        let https = format!("https://{}", state.host);
+        match self.send_to(&https, method, path, accept, auth).await {
+            Ok(response) => {
+                let _ = state.base.set(https);
+                Ok(response)
+            }
+            Err(e) if self.http_allowed(state) && may_fall_back_to_http(&e, &state.host) => {
+                let http = format!("http://{}", state.host);
+                let sent = self.send_to(&http, method, path, accept, auth).await;
+                let response = sent.map_err(|e| {
+                    if e.is_connect() {
+                        anyhow!(e).context(format!(
+                            "cannot reach {} over HTTPS or plain HTTP",
+                            state.host
+                        ))
+                    } else {
+                        anyhow!(e)
+                    }
+                })?;
+                let _ = state.base.set(http);
+                Ok(response)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn send_to(
+        &self,
+        base: &str,
+        method: &Method,
+        path: &str,
+        accept: Option<&str>,
+        auth: Option<&Secret>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let mut request = self.http.request(method.clone(), format!("{base}{path}"));
+        if let Some(accept) = accept {
+            request = request.header(ACCEPT_HEADER, accept);
+        }
+        // `authorization` checked every value it stored, so this always holds.
+        if let Some(Ok(mut value)) = auth.map(|a| HeaderValue::from_str(a.expose())) {
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        request.send().await
+    }
+}
+
+/// Why a result deserves another try, and how long the server asked to
+/// wait; `None` when it is final.
+fn worth_retrying(
+    result: &anyhow::Result<reqwest::Response>,
+) -> Option<(Option<Duration>, String)> {
+    match result {
+        Ok(response) if retry::retryable_status(response.status().as_u16()) => {
+            let after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+            Some((after, response.status().to_string()))
+        }
+        Ok(_) => None,
+        Err(e) => {
+            let cause = e.chain().find_map(|c| c.downcast_ref::<reqwest::Error>())?;
+            retry::retryable_error(cause).then(|| (None, format!("{e:#}")))
+        }
+    }
+}
