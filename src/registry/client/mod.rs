@@ -268,33 +268,16 @@ impl Client {
         realm: &Realm<'_>,
         scopes: &[String],
     ) -> anyhow::Result<token::Token> {
-        let mut attempt = 0;
-        loop {
+        let once = || {
             let request = TokenRequest {
                 realm: realm.realm,
                 service: realm.service,
                 scopes,
                 credential: realm.credential,
             };
-            let result = token::fetch(&self.http, request).await;
-            let Err(e) = &result else {
-                return result;
-            };
-            if attempt >= self.retries || !token_worth_retrying(e) {
-                return result;
-            }
-            let wait = retry::delay(attempt, None, retry::jitter());
-            attempt += 1;
-            if self.verbose {
-                eprintln!(
-                    "ddigest: {}: {e:#}; retry {attempt} of {} in {:.1}s",
-                    realm.realm,
-                    self.retries,
-                    wait.as_secs_f64()
-                );
-            }
-            tokio::time::sleep(wait).await;
-        }
+            token::fetch(&self.http, request)
+        };
+        self.retrying(realm.realm, once, token_worth_retrying).await
     }
 
     fn basic(
@@ -327,12 +310,17 @@ impl Client {
 
 /// A token request that failed for a passing reason (the token server's
 /// 429/5xx, a broken connection).
-fn token_worth_retrying(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
+fn token_worth_retrying(result: &anyhow::Result<token::Token>) -> Option<send::Retry> {
+    let e = result.as_ref().err()?;
+    let passing = e.chain().any(|c| {
         c.downcast_ref::<token::TokenRefused>()
             .is_some_and(|r| retry::retryable_status(r.0.status))
             || c.downcast_ref::<reqwest::Error>()
                 .is_some_and(retry::retryable_error)
+    });
+    passing.then(|| send::Retry {
+        after: None,
+        why: format!("{e:#}"),
     })
 }
 

@@ -29,21 +29,34 @@ impl Client {
         accept: Option<&str>,
         auth: Option<&Secret>,
     ) -> anyhow::Result<reqwest::Response> {
+        let what = format!("{}: {method} {path}", state.host);
+        let once = || self.send_once(state, method, path, accept, auth);
+        self.retrying(&what, once, worth_retrying).await
+    }
+
+    /// Runs `once` until `worth` finds nothing to retry or the retries are
+    /// spent, waiting between tries; returns the last result.
+    pub(super) async fn retrying<T, Fut>(
+        &self,
+        what: &str,
+        mut once: impl FnMut() -> Fut,
+        worth: impl Fn(&anyhow::Result<T>) -> Option<Retry>,
+    ) -> anyhow::Result<T>
+    where
+        Fut: std::future::Future<Output = anyhow::Result<T>>,
+    {
         let mut attempt = 0;
         loop {
-            let result = self.send_once(state, method, path, accept, auth).await;
-            let Some((after, why)) = worth_retrying(&result) else {
+            let result = once().await;
+            let Some(retry) = worth(&result).filter(|_| attempt < self.retries) else {
                 return result;
             };
-            if attempt >= self.retries {
-                return result;
-            }
-            let wait = retry::delay(attempt, after, retry::jitter());
+            let wait = retry::delay(attempt, retry.after, retry::jitter());
             attempt += 1;
             if self.verbose {
                 eprintln!(
-                    "ddigest: {}: {method} {path}: {why}; retry {attempt} of {} in {:.1}s",
-                    state.host,
+                    "ddigest: {what}: {}; retry {attempt} of {} in {:.1}s",
+                    retry.why,
                     self.retries,
                     wait.as_secs_f64()
                 );
@@ -111,11 +124,14 @@ impl Client {
     }
 }
 
-/// Why a result deserves another try, and how long the server asked to
-/// wait; `None` when it is final.
-fn worth_retrying(
-    result: &anyhow::Result<reqwest::Response>,
-) -> Option<(Option<Duration>, String)> {
+/// Why a result deserves another try, and how long the server asked to wait.
+pub(super) struct Retry {
+    pub after: Option<Duration>,
+    pub why: String,
+}
+
+/// Whether an answer or error deserves another try; `None` when final.
+fn worth_retrying(result: &anyhow::Result<reqwest::Response>) -> Option<Retry> {
     match result {
         Ok(response) if retry::retryable_status(response.status().as_u16()) => {
             let after = response
@@ -123,12 +139,14 @@ fn worth_retrying(
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
-            Some((after, response.status().to_string()))
+            let why = response.status().to_string();
+            Some(Retry { after, why })
         }
         Ok(_) => None,
         Err(e) => {
             let cause = e.chain().find_map(|c| c.downcast_ref::<reqwest::Error>())?;
-            retry::retryable_error(cause).then(|| (None, format!("{e:#}")))
+            let why = format!("{e:#}");
+            retry::retryable_error(cause).then_some(Retry { after: None, why })
         }
     }
 }
