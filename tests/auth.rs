@@ -6,23 +6,12 @@
 use crate::util::certs::pki;
 use crate::util::push::{auth_entry, PushAuth, Pushed, Pusher};
 use crate::util::registry::{Auth, Registry};
-use crate::util::token_server::{TokenServer, ISSUER, REFRESH_TOKEN, SERVICE};
+use crate::util::token_server::{token_registry, TokenServer, REFRESH_TOKEN, SERVICE};
 use crate::util::{skopeo_digest, Ddigest};
 use serde_json::json;
 
 fn ca() -> String {
     pki().ca_pem.display().to_string()
-}
-
-fn token_registry() -> (TokenServer, Registry) {
-    let server = TokenServer::start();
-    let auth = Auth::Token {
-        realm: server.realm(),
-        service: SERVICE.into(),
-        issuer: ISSUER.into(),
-    };
-    let registry = Registry::start(auth, true);
-    (server, registry)
 }
 
 /// A token-auth registry holding `private/app:v1`, which only users may pull.

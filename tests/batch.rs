@@ -6,23 +6,13 @@
 use crate::util::certs::pki;
 use crate::util::push::{auth_entry, PushAuth, Pusher};
 use crate::util::registry::{Auth, Registry};
-use crate::util::token_server::{TokenServer, ISSUER, SERVICE};
+use crate::util::token_server::token_registry;
 use crate::util::Ddigest;
 use serde_json::json;
 use std::collections::HashMap;
 
 const REPOS: usize = 5;
 const TAGS: usize = 20;
-
-fn token_registry() -> (TokenServer, Registry) {
-    let server = TokenServer::start();
-    let auth = Auth::Token {
-        realm: server.realm(),
-        service: SERVICE.into(),
-        issuer: ISSUER.into(),
-    };
-    (server, Registry::start(auth, true))
-}
 
 /// Pushes `public/r0..r4`, each with tags `t0..t19` on one image; returns
 /// the digest of each repository's image.

@@ -85,39 +85,24 @@ fn an_endless_storm_gives_up_after_the_retries() {
 
 #[test]
 fn retry_after_is_honoured_in_seconds_and_as_a_date() {
-    let (_reg, proxy, image) = behind_proxy(|_, i| {
-        if i == 0 {
-            status(429, &[("Retry-After", "1")])
-        } else {
-            Fault::Forward
-        }
-    });
-    let started = Instant::now();
-    let run = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);
-    assert_eq!(run.digest(), image.digest);
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "waited {:?}",
+    /// Resolves through a proxy whose first answer is `first()`; returns
+    /// how long that took.
+    fn resolve_after(first: impl Fn() -> Fault + Send + Sync + 'static) -> Duration {
+        let (_reg, proxy, image) =
+            behind_proxy(move |_, i| if i == 0 { first() } else { Fault::Forward });
+        let started = Instant::now();
+        let run = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);
+        assert_eq!(run.digest(), image.digest);
         started.elapsed()
-    );
-
-    let (_reg, proxy, image) = behind_proxy(|_, i| {
-        if i == 0 {
-            let when =
-                httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
-            Fault::Answer(503, vec![("Retry-After".into(), when)], Vec::new())
-        } else {
-            Fault::Forward
-        }
+    }
+    let seconds = resolve_after(|| status(429, &[("Retry-After", "1")]));
+    assert!(seconds >= Duration::from_millis(950), "waited {seconds:?}");
+    let date = resolve_after(|| {
+        let when = std::time::SystemTime::now() + Duration::from_secs(2);
+        let value = httpdate::fmt_http_date(when);
+        Fault::Answer(503, vec![("Retry-After".into(), value)], Vec::new())
     });
-    let started = Instant::now();
-    let run = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);
-    assert_eq!(run.digest(), image.digest);
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "waited {:?}",
-        started.elapsed()
-    );
+    assert!(date >= Duration::from_millis(900), "waited {date:?}");
     // 4xx other than 408/429 are not retried (a refused HEAD tries GET once).
     let (_reg, proxy, _) = behind_proxy(|_, _| status(403, &[]));
     let denied = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);

@@ -5,21 +5,14 @@
 
 use crate::util::certs::pki;
 use crate::util::push::{PushAuth, Pusher};
-use crate::util::registry::{Auth, Registry};
-use crate::util::token_server::{TokenServer, ISSUER, SERVICE};
+use crate::util::token_server::token_registry;
 use crate::util::Ddigest;
 use std::time::Instant;
 
 #[test]
 #[ignore = "prints figures; run by scripts/batch-figures"]
 fn batch_of_100_next_to_100_runs() {
-    let server = TokenServer::start();
-    let auth = Auth::Token {
-        realm: server.realm(),
-        service: SERVICE.into(),
-        issuer: ISSUER.into(),
-    };
-    let reg = Registry::start(auth, true);
+    let (server, reg) = token_registry();
     let p = Pusher::new(&reg, PushAuth::Token("alice"));
     let mut refs = Vec::new();
     for r in 0..5 {

@@ -267,3 +267,15 @@ fn rand_u64() -> u64 {
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut b).expect("random");
     u64::from_le_bytes(b)
 }
+
+/// A token server and a TLS registry that trusts its tokens.
+pub fn token_registry() -> (TokenServer, super::registry::Registry) {
+    let server = TokenServer::start();
+    let auth = super::registry::Auth::Token {
+        realm: server.realm(),
+        service: SERVICE.into(),
+        issuer: ISSUER.into(),
+    };
+    let registry = super::registry::Registry::start(auth, true);
+    (server, registry)
+}
