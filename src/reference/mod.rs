@@ -184,13 +184,17 @@ impl Reference {
         }
     }
 
-    /// The name as Docker shows it: `docker.io/` and a lone `library/` removed.
+    /// The name as Docker shows it: `docker.io/` and a lone `library/`
+    /// removed. Unlike Docker, `docker.io/` stays when the path's first
+    /// component would read as a registry host (`docker.io/foo.com/bar`), so
+    /// the familiar form always parses back to the same reference.
     pub fn familiar_name(&self) -> String {
         if self.domain != DOCKER_HUB {
             return self.name();
         }
         match self.path.strip_prefix(OFFICIAL_PREFIX) {
             Some(rest) if !rest.contains('/') => rest.to_string(),
+            _ if reads_as_domain(&self.path) => self.name(),
             _ => self.path.clone(),
         }
     }
@@ -233,22 +237,25 @@ fn split_name(name: &str) -> (&str, &str) {
     }
 }
 
+/// Whether a name's first component would be taken for a registry host.
+fn reads_as_domain(name: &str) -> bool {
+    name.split_once('/').is_some_and(|(first, _)| {
+        first == "localhost" || first.contains(['.', ':']) || first.to_lowercase() != first
+    })
+}
+
 /// Docker's rule for the first component: a registry host only if it is
 /// `localhost`, contains `.` or `:`, or has uppercase letters.
 fn split_docker_domain(name: &str) -> (&str, String) {
     let Some((first, rest)) = name.split_once('/') else {
         return (DOCKER_HUB, format!("{OFFICIAL_PREFIX}{name}"));
     };
-    let (domain, remote) = if first == "localhost" || first.contains(['.', ':']) {
-        if first == LEGACY_DOCKER_HUB {
-            (DOCKER_HUB, rest)
-        } else {
-            (first, rest)
-        }
-    } else if first.to_lowercase() != first {
-        (first, rest)
-    } else {
+    let (domain, remote) = if !reads_as_domain(name) {
         (DOCKER_HUB, name)
+    } else if first == LEGACY_DOCKER_HUB {
+        (DOCKER_HUB, rest)
+    } else {
+        (first, rest)
     };
     if domain == DOCKER_HUB && !remote.contains('/') {
         return (domain, format!("{OFFICIAL_PREFIX}{remote}"));
@@ -301,6 +308,11 @@ mod tests {
         assert_eq!(r.domain(), "docker.io");
         assert_eq!(r.path(), "library/node");
         assert_eq!(r.familiar_string(), "node:14.7.0");
+        // Found by fuzzing: a Hub path whose first component looks like a host.
+        let crash = "docker.io/1111111111111111111111ker.io/111111111111";
+        let r = Reference::parse_normalized(crash).unwrap();
+        assert_eq!(r.familiar_string(), crash);
+        assert_eq!(Reference::parse_normalized(&r.familiar_string()).unwrap(), r);
         let bare = Reference::parse_normalized("node").unwrap();
         assert_eq!(bare.tag(), None);
         assert_eq!(bare.tag_or_latest(), "latest");
