@@ -312,7 +312,10 @@ mod tests {
         let crash = "docker.io/1111111111111111111111ker.io/111111111111";
         let r = Reference::parse_normalized(crash).unwrap();
         assert_eq!(r.familiar_string(), crash);
-        assert_eq!(Reference::parse_normalized(&r.familiar_string()).unwrap(), r);
+        assert_eq!(
+            Reference::parse_normalized(&r.familiar_string()).unwrap(),
+            r
+        );
         let bare = Reference::parse_normalized("node").unwrap();
         assert_eq!(bare.tag(), None);
         assert_eq!(bare.tag_or_latest(), "latest");
