@@ -104,7 +104,19 @@ pub async fn run(
             return;
         }
         let Some((job, results)) = rx.recv().await else {
-            return;
+            // Every task has ended, some without an answer (a panic): say
+            // so for each rather than lose them.
+            let lost = Failure {
+                code: ErrorCode::Other,
+                message: "internal error: the resolution ended without an answer".into(),
+            };
+            for slot in done.iter_mut().filter(|d| d.is_none()) {
+                *slot = Some(Arc::new(vec![
+                    Err(lost.clone());
+                    opts.platforms.len().max(1)
+                ]));
+            }
+            continue;
         };
         done[job] = Some(Arc::new(results));
         finished += 1;
