@@ -186,14 +186,19 @@ impl Reference {
 
     /// The name as Docker shows it: `docker.io/` and a lone `library/`
     /// removed. Unlike Docker, `docker.io/` stays when the path's first
-    /// component would read as a registry host (`docker.io/foo.com/bar`), so
-    /// the familiar form always parses back to the same reference.
+    /// component would read as a registry host (`docker.io/foo.com/bar`), and
+    /// `library/` when the rest is 64 hex digits, so the familiar form always
+    /// parses back to the same reference.
     pub fn familiar_name(&self) -> String {
         if self.domain != DOCKER_HUB {
             return self.name();
         }
         match self.path.strip_prefix(OFFICIAL_PREFIX) {
-            Some(rest) if !rest.contains('/') => rest.to_string(),
+            // `library/<64 hex>` stays: a bare 64-hex name reads as an image id.
+            Some(rest) if !rest.contains('/') && !grammar::ANCHORED_IDENTIFIER.is_match(rest) => {
+                rest.to_string()
+            }
+            Some(_) => self.path.clone(),
             _ if reads_as_domain(&self.path) => self.name(),
             _ => self.path.clone(),
         }
@@ -312,6 +317,16 @@ mod tests {
         let crash = "docker.io/1111111111111111111111ker.io/111111111111";
         let r = Reference::parse_normalized(crash).unwrap();
         assert_eq!(r.familiar_string(), crash);
+        assert_eq!(
+            Reference::parse_normalized(&r.familiar_string()).unwrap(),
+            r
+        );
+        let hex = format!("docker.io/library/{}", "0123456789abcdef".repeat(4));
+        let r = Reference::parse_normalized(&hex).unwrap();
+        assert_eq!(
+            r.familiar_string(),
+            format!("library/{}", "0123456789abcdef".repeat(4))
+        );
         assert_eq!(
             Reference::parse_normalized(&r.familiar_string()).unwrap(),
             r
