@@ -171,14 +171,6 @@ async fn resolve_job(
     }
 }
 
-/// Inputs naming the same manifest share one job: `node` is `node:latest`.
-fn job_key(reference: &Reference) -> String {
-    match (reference.tag(), reference.digest()) {
-        (None, None) => format!("{}:{}", reference.name(), reference.tag_or_latest()),
-        _ => reference.to_string(),
-    }
-}
-
 /// One job's results, shared by every input that names it.
 type Results = Arc<Vec<Result<Resolved, Failure>>>;
 
@@ -198,7 +190,8 @@ impl<'a> Plan<'a> {
             .map(|input| {
                 let reference = Reference::parse_normalized(input.trim())
                     .map_err(|e| Failure::of(&e.into()))?;
-                let job = *seen.entry(job_key(&reference)).or_insert_with(|| {
+                // Inputs naming the same manifest share one job: `node` is `node:latest`.
+                let job = *seen.entry(reference.qualified_string()).or_insert_with(|| {
                     jobs.push(reference.clone());
                     jobs.len() - 1
                 });

@@ -103,7 +103,7 @@ fn json_line(
 fn named<'a>(input: &'a str, reference: Option<&'a Reference>) -> JsonLine<'a> {
     JsonLine {
         input,
-        reference: reference.map(qualified),
+        reference: reference.map(Reference::qualified_string),
         registry: reference.map(Reference::domain),
         repository: reference.map(Reference::path),
         tag: reference.and_then(|r| match r.digest() {
@@ -116,14 +116,6 @@ fn named<'a>(input: &'a str, reference: Option<&'a Reference>) -> JsonLine<'a> {
         platform: None,
         error: None,
     }
-}
-
-/// `domain/path:tag[@digest]`, with Docker's `latest` when nothing was given.
-fn qualified(reference: &Reference) -> String {
-    if reference.tag().is_none() && reference.digest().is_none() {
-        return format!("{}:{}", reference.name(), reference.tag_or_latest());
-    }
-    reference.to_string()
 }
 
 fn to_json(value: &impl Serialize) -> String {

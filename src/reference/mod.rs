@@ -175,6 +175,15 @@ impl Reference {
         self.tag.as_deref().unwrap_or(DEFAULT_TAG)
     }
 
+    /// The whole reference with Docker's `latest` written out when neither a
+    /// tag nor a digest was given: `docker.io/library/node:latest`.
+    pub fn qualified_string(&self) -> String {
+        if self.tag.is_none() && self.digest.is_none() {
+            return format!("{}:{DEFAULT_TAG}", self.name());
+        }
+        self.to_string()
+    }
+
     /// `domain/path`, or just `path` when there is no domain.
     pub fn name(&self) -> String {
         if self.domain.is_empty() {

@@ -2,13 +2,12 @@
 //! type, size, attestations marked), or a single image as one row whose
 //! platform comes from its config.
 
-use super::platform::image_platform;
+use super::platform::{image_platform, read_manifest};
 use super::{fetch, Resolved};
-use crate::image::{parse_manifest, Manifest};
+use crate::image::Manifest;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::Client;
-use anyhow::Context as _;
 
 /// What `ls` shows for one reference.
 #[derive(Clone, Debug)]
@@ -34,9 +33,8 @@ pub struct Row {
 
 pub async fn list(client: &Client, reference: &Reference, verify: bool) -> anyhow::Result<Listing> {
     let fetched = fetch(client, reference, verify).await?;
+    let manifest = read_manifest(&fetched)?;
     let top = fetched.resolved;
-    let manifest = parse_manifest(&fetched.bytes, top.media_type.as_deref())
-        .with_context(|| format!("reading manifest {}", top.digest))?;
     match manifest {
         Manifest::Index { entries } => {
             let rows = entries
