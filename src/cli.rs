@@ -43,6 +43,57 @@ pub enum Command {
     /// List every entry of a list or index (platform, digest, media type,
     /// size, attestations marked), or a single image's one row.
     Ls(LsArgs),
+    /// Pin the image references in Dockerfiles, compose files, Kubernetes
+    /// manifests and GitHub Actions workflows to their digests, in place.
+    Pin(PinArgs),
+    /// Check that every pinned reference's tag still points at its digest
+    /// and that the digest still exists; exit 1 listing each drifted pin.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Files or folders (searched recursively, honouring .gitignore);
+    /// the current folder when none is given.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Also re-resolve references already pinned and replace their digest
+    /// (a platform image's pin stays that platform's).
+    #[arg(long)]
+    pub update: bool,
+
+    /// Print a unified diff of the changes and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How many references are looked up at once.
+    #[arg(short, long, value_name = "N", default_value = "16",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+
+    #[command(flatten)]
+    pub transport: TransportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders (searched recursively, honouring .gitignore);
+    /// the current folder when none is given.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Also fail on references that are not pinned to a digest.
+    #[arg(long)]
+    pub require_pins: bool,
+
+    /// How many references are looked up at once.
+    #[arg(short, long, value_name = "N", default_value = "16",
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+
+    #[command(flatten)]
+    pub transport: TransportArgs,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod digest;
 pub mod exit;
 pub mod image;
 pub mod output;
+pub mod pin;
 pub mod platform;
 pub mod progress;
 pub mod reference;

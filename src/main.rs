@@ -4,7 +4,7 @@
 use clap::Parser as _;
 use ddigest::cli::{Cli, Command};
 use ddigest::exit::Exit;
-use ddigest::run;
+use ddigest::{pin, run};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -31,6 +31,8 @@ fn main() -> ExitCode {
     };
     let exit = match cli.command {
         Some(Command::Ls(args)) => runtime.block_on(run::list(args)),
+        Some(Command::Pin(args)) => runtime.block_on(pin::pin(args)),
+        Some(Command::Check(args)) => runtime.block_on(pin::check(args)),
         None => runtime.block_on(run::resolve_batch(cli)),
     };
     exit.into()

@@ -16,7 +16,7 @@ use crate::resolve;
 use std::io::Write as _;
 use std::sync::Arc;
 
-fn client(args: &TransportArgs) -> anyhow::Result<Client> {
+pub(crate) fn client(args: &TransportArgs) -> anyhow::Result<Client> {
     let transport = TransportOptions {
         ca_file: args.ca_file.clone(),
         insecure: args.insecure,
@@ -136,18 +136,23 @@ impl<'a> Report<'a> {
 /// stdout, line by line and flushed; a closed pipe (`| head -1`) ends the
 /// writing quietly, any other write error is said once.
 #[derive(Default)]
-struct Stdout {
+pub(crate) struct Stdout {
     closed: bool,
-    failed: bool,
+    pub(crate) failed: bool,
 }
 
 impl Stdout {
-    fn line(&mut self, line: &str) {
+    pub(crate) fn line(&mut self, line: &str) {
+        self.text(&format!("{line}\n"));
+    }
+
+    /// Writes `text` as it is (a diff: several lines, each with its ending).
+    pub(crate) fn text(&mut self, text: &str) {
         if self.closed {
             return;
         }
         let mut out = std::io::stdout().lock();
-        if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
             self.closed = true;
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("ddigest: cannot write to stdout: {e}");

@@ -72,9 +72,7 @@ fn entry_digest(index: &Pushed, platform: &str) -> String {
         .find(|m| {
             m["platform"]["os"] == parts[0]
                 && m["platform"]["architecture"] == parts[1]
-                && parts
-                    .get(2)
-                    .map_or(true, |v| m["platform"]["variant"] == *v)
+                && parts.get(2).is_none_or(|v| m["platform"]["variant"] == *v)
         })
         .and_then(|m| m["digest"].as_str())
         .expect("entry")

@@ -9,5 +9,6 @@ mod conformance;
 mod faults;
 mod figures;
 mod formats;
+mod pin;
 mod platform;
 mod resolve;

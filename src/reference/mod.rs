@@ -170,6 +170,14 @@ impl Reference {
         self.digest.as_ref()
     }
 
+    /// The same name and tag with `digest` instead of any digest written.
+    pub fn with_digest(&self, digest: Option<Digest>) -> Reference {
+        Reference {
+            digest,
+            ..self.clone()
+        }
+    }
+
     /// The tag a request uses: the one written, else Docker's `latest`.
     pub fn tag_or_latest(&self) -> &str {
         self.tag.as_deref().unwrap_or(DEFAULT_TAG)

@@ -80,7 +80,7 @@ impl AuthCache {
         let missing = self.planned.iter().filter(|s| {
             s.as_str() != scope
                 && !self.refused.contains(*s)
-                && !self.tokens.get(*s).is_some_and(|c| now < c.expiry)
+                && self.tokens.get(*s).is_none_or(|c| now >= c.expiry)
         });
         wanted.extend(missing.take(MAX_SCOPES_PER_TOKEN - 1).cloned());
         wanted

@@ -9,7 +9,9 @@ mod list;
 mod platform;
 
 pub use list::{list, Listing, Row};
-pub use platform::{resolve_platforms, PlatformMismatch, PlatformNotFound};
+pub use platform::{
+    image_platform, read_manifest, resolve_platforms, PlatformMismatch, PlatformNotFound,
+};
 
 use crate::digest::Digest;
 use crate::platform::Platform;

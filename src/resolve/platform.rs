@@ -76,7 +76,7 @@ pub async fn resolve_platforms(
     Ok(results)
 }
 
-pub(super) fn read_manifest(fetched: &Fetched) -> anyhow::Result<Manifest> {
+pub fn read_manifest(fetched: &Fetched) -> anyhow::Result<Manifest> {
     let media_type = fetched.resolved.media_type.as_deref();
     parse_manifest(&fetched.bytes, media_type)
         .with_context(|| format!("reading manifest {}", fetched.resolved.digest))

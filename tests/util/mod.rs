@@ -105,12 +105,26 @@ impl Ddigest {
 
     /// Runs with `stdin` as standard input (for `-`).
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        self.spawn(args, stdin, None)
+    }
+
+    /// Runs in the folder `dir` (for `pin` and `check`, whose output names
+    /// files relative to it).
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        self.spawn(args, "", Some(dir))
+    }
+
+    fn spawn(&self, args: &[&str], stdin: &str, dir: Option<&Path>) -> Run {
         use std::io::Write as _;
         let mut path = std::env::var("PATH").unwrap_or_default();
         if let Some(prefix) = &self.path_prefix {
             path = format!("{}:{path}", prefix.display());
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ddigest"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ddigest"));
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let mut child = command
             .args(args)
             .env_clear()
             .env("PATH", path)

@@ -194,7 +194,7 @@ impl Client {
         let _fetching = state.fetching.lock().await;
         let now = Instant::now();
         if let Some(current) = state.cache().header_for(scope, now) {
-            if rejected.map_or(true, |r| r.expose() != current.expose()) {
+            if rejected.is_none_or(|r| r.expose() != current.expose()) {
                 return Ok(current);
             }
         }

@@ -1,0 +1,114 @@
+//! What the file scanners report: a `Site` is one image reference in a file
+//! (where its characters are, what they say with variables expanded), a
+//! `Skip` is a reference deliberately left alone with the reason, and
+//! `pinned_text` is the one rule for rewriting a reference's characters.
+
+use crate::digest::Digest;
+use std::ops::Range;
+
+/// One image reference found in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    /// 1-based line of the characters to edit.
+    pub line: usize,
+    /// Byte range of those characters in the file.
+    pub span: Range<usize>,
+    /// The characters as written (may hold `${VAR}`).
+    pub text: String,
+    /// What they mean, variables expanded: the reference to resolve.
+    pub image: String,
+}
+
+/// A reference ddigest found and leaves alone on purpose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skip {
+    pub line: usize,
+    pub text: String,
+    pub reason: String,
+}
+
+/// Everything one file holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    pub sites: Vec<Site>,
+    pub skips: Vec<Skip>,
+}
+
+impl Found {
+    /// Adds a site unless one with the same span is already there (two
+    /// `FROM $BASE` lines share their `ARG BASE=…`).
+    pub fn site(&mut self, site: Site) {
+        if !self.sites.iter().any(|s| s.span == site.span) {
+            self.sites.push(site);
+        }
+    }
+
+    pub fn skip(&mut self, line: usize, text: &str, reason: impl Into<String>) {
+        self.skips.push(Skip {
+            line,
+            text: text.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Sites and skips in file order.
+    pub fn sorted(mut self) -> Self {
+        self.sites.sort_by_key(|s| s.span.start);
+        self.skips.sort_by_key(|s| s.line);
+        self
+    }
+}
+
+/// The characters `text` become when pinned to `digest`: an existing
+/// `@digest` is replaced, otherwise `@digest` is appended, after `:latest`
+/// when the reference names no tag (so the tag stays known for `--update`).
+/// `None` when the digest part is not literal text.
+pub fn pinned_text(text: &str, has_tag: bool, digest: &Digest) -> Option<String> {
+    match text.rfind('@') {
+        Some(at) if text[at..].contains('$') => None,
+        Some(at) => Some(format!("{}@{digest}", &text[..at])),
+        None if has_tag => Some(format!("{text}@{digest}")),
+        None => Some(format!("{text}:latest@{digest}")),
+    }
+}
+
+/// 1-based line number of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "0649946c6107e35401ce940e5e6e8d700b034a0ee55293350e4db6d0793d74f9";
+
+    #[test]
+    fn pins_append_or_replace_the_digest() {
+        let d = Digest::parse(&format!("sha256:{HEX}")).unwrap();
+        let old = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+        assert_eq!(
+            pinned_text("node:14", true, &d).unwrap(),
+            format!("node:14@sha256:{HEX}")
+        );
+        assert_eq!(
+            pinned_text("node", false, &d).unwrap(),
+            format!("node:latest@sha256:{HEX}")
+        );
+        assert_eq!(
+            pinned_text(&format!("node:${{V}}@{old}"), true, &d).unwrap(),
+            format!("node:${{V}}@sha256:{HEX}")
+        );
+        assert_eq!(pinned_text("node@${DIGEST}", false, &d), None);
+    }
+
+    #[test]
+    fn lines_count_from_one() {
+        assert_eq!(line_of("a\nb\r\nc", 0), 1);
+        assert_eq!(line_of("a\nb\r\nc", 2), 2);
+        assert_eq!(line_of("a\nb\r\nc", 5), 3);
+    }
+}

@@ -1,0 +1,305 @@
+//! YAML files: finds image references in docker compose files
+//! (`services.*.image`), Kubernetes manifests (`image` of `containers`,
+//! `initContainers` and `ephemeralContainers`, anywhere in any document that
+//! has `apiVersion` and `kind`) and GitHub Actions workflows
+//! (`jobs.*.container[.image]`, `jobs.*.services.*.image`, `uses:
+//! docker://…`). The text is parsed by a real YAML parser only to learn
+//! where each scalar's characters are; anchors, aliases and `<<` merges are
+//! followed to the scalar that holds the image. Pure: text in, sites out.
+
+use super::site::{line_of, Found, Site};
+use std::collections::HashMap;
+use std::ops::Range;
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+/// Which rules apply to a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rules {
+    /// A GitHub Actions workflow (`.github/workflows/*.yml`).
+    Workflow,
+    /// Decided per document: Kubernetes when it has `apiVersion` and
+    /// `kind`, compose when it has `services`.
+    ByContent,
+}
+
+/// What an alias to an unknown anchor stands for.
+static UNKNOWN: Node = Node::Other;
+
+#[derive(Clone, Debug)]
+enum Node {
+    Scalar {
+        value: String,
+        style: TScalarStyle,
+        /// Character index of the scalar's first character (a quote, if quoted).
+        at: usize,
+    },
+    Map(Vec<(Node, Node)>),
+    Seq(Vec<Node>),
+    Alias(usize),
+    Other,
+}
+
+/// The images in `text`; an error is the parser's, with its position.
+pub fn scan(text: &str, rules: Rules) -> Result<Found, String> {
+    let (documents, anchors) = parse(text).map_err(|e| e.to_string())?;
+    let mut scanner = Scanner {
+        text,
+        anchors: &anchors,
+        bytes: char_offsets(text),
+        found: Found::default(),
+    };
+    for root in &documents {
+        match rules {
+            Rules::Workflow => scanner.workflow(root),
+            Rules::ByContent => scanner.by_content(root),
+        }
+    }
+    Ok(scanner.found.sorted())
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    anchors: &'a HashMap<usize, Node>,
+    /// Byte offset of each character, when the text is not all ASCII.
+    bytes: Option<Vec<usize>>,
+    found: Found,
+}
+
+impl<'a> Scanner<'a> {
+    fn by_content(&mut self, root: &'a Node) {
+        if self.get(root, "apiVersion").is_some() && self.get(root, "kind").is_some() {
+            self.kubernetes(root);
+        } else if let Some(services) = self.get(root, "services") {
+            for service in self.values(services) {
+                self.image(self.get(service, "image"), "");
+            }
+        }
+    }
+
+    /// Every `containers`-like list, at any depth.
+    fn kubernetes(&mut self, node: &'a Node) {
+        match self.resolve(node) {
+            Node::Map(pairs) => {
+                for (key, value) in pairs {
+                    let is_list = matches!(
+                        scalar(key),
+                        Some("containers" | "initContainers" | "ephemeralContainers")
+                    );
+                    match self.resolve(value) {
+                        Node::Seq(items) if is_list => {
+                            for item in items {
+                                self.image(self.get(item, "image"), "");
+                            }
+                        }
+                        _ => self.kubernetes(value),
+                    }
+                }
+            }
+            Node::Seq(items) => items.iter().for_each(|item| self.kubernetes(item)),
+            _ => {}
+        }
+    }
+
+    fn workflow(&mut self, root: &'a Node) {
+        let Some(jobs) = self.get(root, "jobs") else {
+            return;
+        };
+        for job in self.values(jobs) {
+            if let Some(container) = self.get(job, "container") {
+                match self.resolve(container) {
+                    Node::Map(_) => self.image(self.get(container, "image"), ""),
+                    _ => self.image(Some(container), ""),
+                }
+            }
+            if let Some(services) = self.get(job, "services") {
+                for service in self.values(services) {
+                    self.image(self.get(service, "image"), "");
+                }
+            }
+            let steps = self.get(job, "steps").map(|s| self.resolve(s));
+            if let Some(Node::Seq(steps)) = steps {
+                for step in steps {
+                    self.image(self.get(step, "uses"), "docker://");
+                }
+            }
+        }
+    }
+
+    /// Records the scalar `node` (after `prefix`) as an image, or says why not.
+    fn image(&mut self, node: Option<&'a Node>, prefix: &str) {
+        let Some(node) = node.map(|n| self.resolve(n)) else {
+            return;
+        };
+        let Node::Scalar { value, style, at } = node else {
+            return;
+        };
+        let Some(image) = value.strip_prefix(prefix) else {
+            return;
+        };
+        let start = self.byte(*at);
+        let line = line_of(self.text, start);
+        if image.is_empty() {
+            return;
+        }
+        if image.contains('$') || image.contains("{{") {
+            let reason = "holds a variable or template expression";
+            return self.found.skip(line, image, reason);
+        }
+        let Some(span) = scalar_span(self.text, start, *style, value) else {
+            let reason = "is written in a way ddigest cannot edit in place";
+            return self.found.skip(line, image, reason);
+        };
+        let span = span.start + prefix.len()..span.end;
+        self.found.site(Site {
+            line,
+            span,
+            text: image.to_string(),
+            image: image.to_string(),
+        });
+    }
+
+    /// Follows an alias to its anchored node.
+    fn resolve(&self, node: &'a Node) -> &'a Node {
+        match node {
+            Node::Alias(id) => self.anchors.get(id).unwrap_or(&UNKNOWN),
+            other => other,
+        }
+    }
+
+    /// `key`'s value in a mapping, looking through `<<` merges.
+    fn get(&self, node: &'a Node, key: &str) -> Option<&'a Node> {
+        let Node::Map(pairs) = self.resolve(node) else {
+            return None;
+        };
+        if let Some((_, value)) = pairs.iter().find(|(k, _)| scalar(k) == Some(key)) {
+            return Some(value);
+        }
+        let merged = pairs.iter().filter(|(k, _)| scalar(k) == Some("<<"));
+        merged
+            .map(|(_, v)| self.resolve(v))
+            .find_map(|source| match source {
+                Node::Seq(items) => items.iter().find_map(|item| self.get(item, key)),
+                other => self.get(other, key),
+            })
+    }
+
+    /// The values of a mapping, in order.
+    fn values(&self, node: &'a Node) -> Vec<&'a Node> {
+        match self.resolve(node) {
+            Node::Map(pairs) => pairs.iter().map(|(_, v)| v).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        match &self.bytes {
+            Some(offsets) => offsets.get(char_index).copied().unwrap_or(self.text.len()),
+            None => char_index,
+        }
+    }
+}
+
+fn scalar(node: &Node) -> Option<&str> {
+    match node {
+        Node::Scalar { value, .. } => Some(value),
+        _ => None,
+    }
+}
+
+/// Where the characters of a scalar's value are: the value itself when
+/// plain, inside the quotes when quoted, `None` when the source differs
+/// from the value (escapes, folded lines, block scalars).
+fn scalar_span(text: &str, start: usize, style: TScalarStyle, value: &str) -> Option<Range<usize>> {
+    let quote = match style {
+        TScalarStyle::Plain => None,
+        TScalarStyle::SingleQuoted => Some('\''),
+        TScalarStyle::DoubleQuoted => Some('"'),
+        _ => return None,
+    };
+    let begin = start + quote.map_or(0, char::len_utf8);
+    let span = begin..begin + value.len();
+    let written = text.get(span.clone())?;
+    let closed = quote.is_none_or(|q| text[span.end..].starts_with(q));
+    (written == value && closed).then_some(span)
+}
+
+fn char_offsets(text: &str) -> Option<Vec<usize>> {
+    if text.is_ascii() {
+        return None;
+    }
+    let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    offsets.push(text.len());
+    Some(offsets)
+}
+
+type Parsed = (Vec<Node>, HashMap<usize, Node>);
+
+/// The documents of a YAML stream as trees, and the anchored nodes.
+fn parse(text: &str) -> Result<Parsed, ScanError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut anchors = HashMap::new();
+    let mut documents = Vec::new();
+    loop {
+        let (event, mark) = parser.next_token()?;
+        match event {
+            Event::StreamEnd => return Ok((documents, anchors)),
+            Event::StreamStart | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
+            event => documents.push(node(&mut parser, event, mark, &mut anchors, 0)?),
+        }
+    }
+}
+
+/// Nesting deeper than this is not a file ddigest edits.
+const MAX_DEPTH: usize = 256;
+
+fn node<T: Iterator<Item = char>>(
+    parser: &mut Parser<T>,
+    event: Event,
+    mark: Marker,
+    anchors: &mut HashMap<usize, Node>,
+    depth: usize,
+) -> Result<Node, ScanError> {
+    if depth > MAX_DEPTH {
+        return Err(ScanError::new(mark, "nested too deep"));
+    }
+    let (built, anchor) = match event {
+        Event::Scalar(value, style, anchor, _) => {
+            let at = mark.index();
+            (Node::Scalar { value, style, at }, anchor)
+        }
+        Event::Alias(id) => (Node::Alias(id), 0),
+        Event::SequenceStart(anchor, _) => {
+            let mut items = Vec::new();
+            loop {
+                let (event, mark) = parser.next_token()?;
+                if event == Event::SequenceEnd {
+                    break;
+                }
+                items.push(node(parser, event, mark, anchors, depth + 1)?);
+            }
+            (Node::Seq(items), anchor)
+        }
+        Event::MappingStart(anchor, _) => {
+            let mut pairs = Vec::new();
+            loop {
+                let (event, mark) = parser.next_token()?;
+                if event == Event::MappingEnd {
+                    break;
+                }
+                let key = node(parser, event, mark, anchors, depth + 1)?;
+                let (event, mark) = parser.next_token()?;
+                pairs.push((key, node(parser, event, mark, anchors, depth + 1)?));
+            }
+            (Node::Map(pairs), anchor)
+        }
+        _ => (Node::Other, 0),
+    };
+    if anchor > 0 {
+        anchors.insert(anchor, built.clone());
+    }
+    Ok(built)
+}
+
+#[cfg(test)]
+mod tests;

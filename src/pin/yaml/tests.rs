@@ -1,0 +1,87 @@
+use super::*;
+
+fn sites(text: &str, rules: Rules) -> Vec<(usize, String)> {
+    let found = scan(text, rules).unwrap();
+    for site in &found.sites {
+        assert_eq!(&text[site.span.clone()], site.text, "span of {site:?}");
+    }
+    found.sites.into_iter().map(|s| (s.line, s.text)).collect()
+}
+
+fn at(line: usize, text: &str) -> (usize, String) {
+    (line, text.to_string())
+}
+
+#[test]
+fn compose_services_with_quotes_comments_anchors_and_merges() {
+    let text = "# compose\r\n\
+        x-base: &base\r\n\
+        \x20 image: \"redis:7\"   # quoted\r\n\
+        services:\r\n\
+        \x20 web:\r\n\
+        \x20   image:   'nginx:1.25'\r\n\
+        \x20   build: .\r\n\
+        \x20 cache:\r\n\
+        \x20   <<: *base\r\n\
+        \x20 db: {image: postgres:16, restart: always}\r\n\
+        \x20 app:\r\n\
+        \x20   image: \"${REGISTRY}/app:1\"\r\n\
+        \x20 \"ünïcode\":\r\n\
+        \x20   image: alpine:3.20\r\n";
+    assert_eq!(
+        sites(text, Rules::ByContent),
+        [
+            at(3, "redis:7"),
+            at(6, "nginx:1.25"),
+            at(10, "postgres:16"),
+            at(14, "alpine:3.20")
+        ]
+    );
+    let skipped = scan(text, Rules::ByContent).unwrap().skips;
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].line, 12);
+}
+
+#[test]
+fn kubernetes_documents_at_any_depth() {
+    let text = "apiVersion: v1\nkind: Pod\nspec:\n  initContainers:\n  - name: init\n    image: busybox:1.36\n  containers:\n  - {name: app, image: \"ghcr.io/org/app:2\"}\n---\n# not kubernetes\nfoo: {image: skipped:1}\n---\napiVersion: batch/v1\nkind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: >-\n                folded:1\n            - name: debug\n              image: python:3.12-slim\n          ephemeralContainers:\n          - image: debian:12\n";
+    assert_eq!(
+        sites(text, Rules::ByContent),
+        [
+            at(6, "busybox:1.36"),
+            at(8, "ghcr.io/org/app:2"),
+            at(25, "python:3.12-slim"),
+            at(27, "debian:12")
+        ]
+    );
+    let skipped = scan(text, Rules::ByContent).unwrap().skips;
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(skipped[0].line, 23, "the folded scalar's first line");
+}
+
+#[test]
+fn workflows_container_services_and_docker_steps() {
+    let text = "on: push\njobs:\n  a:\n    container: node:20\n    services:\n      db:\n        image: postgres:16\n    steps:\n      - uses: actions/checkout@v4\n      - uses: docker://alpine:3.20\n      - uses: 'docker://${{ matrix.image }}'\n  b:\n    container:\n      image: ubuntu:24.04\n      options: --cpus 1\n";
+    assert_eq!(
+        sites(text, Rules::Workflow),
+        [
+            at(4, "node:20"),
+            at(7, "postgres:16"),
+            at(10, "alpine:3.20"),
+            at(14, "ubuntu:24.04")
+        ]
+    );
+    assert_eq!(scan(text, Rules::Workflow).unwrap().skips.len(), 1);
+    // The same file by content is neither compose nor Kubernetes.
+    assert!(sites(text, Rules::ByContent).is_empty());
+}
+
+#[test]
+fn broken_yaml_is_an_error_with_its_position() {
+    let err = scan(
+        "services:\n  web:\n    image: [unclosed\n",
+        Rules::ByContent,
+    )
+    .unwrap_err();
+    assert!(err.contains("line"), "{err}");
+}
