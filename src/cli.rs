@@ -246,6 +246,26 @@ mod tests {
     }
 
     #[test]
+    fn pin_and_check_take_paths_and_their_flags() {
+        let cli = parse(&["pin", "--update", "--dry-run", "a", "b/Dockerfile"]).unwrap();
+        let Some(Command::Pin(pin)) = cli.command else {
+            panic!("not pin");
+        };
+        assert!(pin.update && pin.dry_run);
+        assert_eq!(
+            pin.paths,
+            [PathBuf::from("a"), PathBuf::from("b/Dockerfile")]
+        );
+        let cli = parse(&["check", "--require-pins", "-j", "4"]).unwrap();
+        let Some(Command::Check(check)) = cli.command else {
+            panic!("not check");
+        };
+        assert!(check.require_pins && check.paths.is_empty());
+        assert_eq!(check.jobs, 4);
+        assert!(parse(&["check", "--update"]).is_err());
+    }
+
+    #[test]
     fn rejects_bad_values() {
         assert!(parse(&["--timeout", "0", "node"]).is_err());
         assert!(parse(&["--timeout", "soon", "node"]).is_err());

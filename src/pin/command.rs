@@ -208,6 +208,10 @@ fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
         paths
     };
     let (files, ok) = scan_paths(paths);
+    if files.iter().all(|f| f.sites.is_empty()) {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("ddigest: {}: no image references to pin", names.join(" "));
+    }
     let status = Status(if ok { Exit::Resolved } else { Exit::Failed });
     (files, status)
 }

@@ -47,13 +47,20 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         let count = hunk.end - hunk.start;
         let start = hunk.start + 1;
         out.push_str(&format!("@@ -{start},{count} +{start},{count} @@\n"));
-        for i in hunk {
-            if changed.binary_search(&i).is_ok() {
-                push_line(&mut out, '-', old_lines[i]);
-                push_line(&mut out, '+', new_lines[i]);
-            } else {
+        // A run of changed lines shows all its old lines, then all its new.
+        let mut i = hunk.start;
+        while i < hunk.end {
+            let run = (i..hunk.end)
+                .take_while(|j| changed.binary_search(j).is_ok())
+                .count();
+            if run == 0 {
                 push_line(&mut out, ' ', old_lines[i]);
+                i += 1;
+                continue;
             }
+            (i..i + run).for_each(|j| push_line(&mut out, '-', old_lines[j]));
+            (i..i + run).for_each(|j| push_line(&mut out, '+', new_lines[j]));
+            i += run;
         }
     }
     out
@@ -114,10 +121,11 @@ mod tests {
         let old: String = (1..=12).map(|i| format!("l{i}\r\n")).collect::<String>() + "last";
         let new = old
             .replace("l2\r", "L2\r")
+            .replace("l3\r", "L3\r")
             .replace("l5\r", "L5\r")
             .replace("last", "LAST");
         let diff = unified_diff("f", &old, &new);
-        let expected = "--- a/f\n+++ b/f\n@@ -1,8 +1,8 @@\n l1\r\n-l2\r\n+L2\r\n l3\r\n l4\r\n-l5\r\n+L5\r\n l6\r\n l7\r\n l8\r\n@@ -10,4 +10,4 @@\n l10\r\n l11\r\n l12\r\n-last\n\\ No newline at end of file\n+LAST\n\\ No newline at end of file\n";
+        let expected = "--- a/f\n+++ b/f\n@@ -1,8 +1,8 @@\n l1\r\n-l2\r\n-l3\r\n+L2\r\n+L3\r\n l4\r\n-l5\r\n+L5\r\n l6\r\n l7\r\n l8\r\n@@ -10,4 +10,4 @@\n l10\r\n l11\r\n l12\r\n-last\n\\ No newline at end of file\n+LAST\n\\ No newline at end of file\n";
         assert_eq!(diff, expected);
         assert_eq!(unified_diff("f", &old, &old), "");
     }
