@@ -94,6 +94,58 @@ fn tls_registry_with_an_unknown_ca_is_refused() {
     insecure.digest();
 }
 
+/// System roots are read lazily, the bundle file first and the certificate
+/// directory only for issuers the bundle does not know: a CA in either is
+/// trusted, one in neither is not.
+#[test]
+fn system_roots_come_from_the_bundle_file_or_the_certificate_directory() {
+    let reg = Registry::start(Auth::None, true);
+    let img = Pusher::new(&reg, PushAuth::None).image("app", "v1", false, "linux/amd64");
+    let reference = format!("{}/app:v1", reg.host());
+    let roots = crate::util::temp_dir("roots");
+    let (bundle, dir, other) = (
+        roots.path().join("bundle.pem"),
+        roots.path().join("certs"),
+        roots.path().join("empty.pem"),
+    );
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(&pki().ca_pem, &bundle).unwrap();
+    std::fs::copy(&pki().ca_pem, dir.join("test-ca.pem")).unwrap();
+    std::fs::write(&other, "").unwrap();
+    let empty_dir = roots.path().join("none");
+    std::fs::create_dir(&empty_dir).unwrap();
+
+    let in_bundle = Ddigest::new()
+        .env("SSL_CERT_FILE", &bundle)
+        .env("SSL_CERT_DIR", &empty_dir);
+    assert_eq!(in_bundle.run(&[&reference]).digest(), img.digest);
+    // The bundle holds another CA (the token signer's), so the issuer is
+    // unknown to it and the folder is read.
+    let unrelated = &pki().signing_cert_pem;
+    let in_dir = Ddigest::new()
+        .env("SSL_CERT_FILE", unrelated)
+        .env("SSL_CERT_DIR", &dir);
+    assert_eq!(in_dir.run(&[&reference]).digest(), img.digest);
+    let only_unrelated = Ddigest::new()
+        .env("SSL_CERT_FILE", unrelated)
+        .env("SSL_CERT_DIR", &empty_dir);
+    let unknown = only_unrelated.run(&[&reference]);
+    assert!(
+        unknown.fails(1).contains("UnknownIssuer"),
+        "{}",
+        unknown.stderr
+    );
+    let nowhere = Ddigest::new()
+        .env("SSL_CERT_FILE", &other)
+        .env("SSL_CERT_DIR", &empty_dir);
+    let refused = nowhere.run(&[&reference]);
+    assert!(
+        refused.fails(1).contains("no CA certificates"),
+        "{}",
+        refused.stderr
+    );
+}
+
 #[test]
 fn token_auth_anonymous_pull_of_a_public_repository() {
     let (server, reg) = token_registry();

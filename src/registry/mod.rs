@@ -7,6 +7,7 @@ pub mod client;
 pub mod error;
 pub mod manifest;
 pub mod retry;
+pub mod tls;
 pub mod transport;
 
 pub use client::Client;

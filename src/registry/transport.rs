@@ -4,6 +4,8 @@
 //! map a reference's domain to a host and decide when plain HTTP is allowed.
 
 use anyhow::Context as _;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::CertificateDer;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,24 +44,26 @@ impl Default for TransportOptions {
 
 /// Builds the one HTTP client a run shares.
 pub fn build_client(opts: &TransportOptions) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
+    let extra = match &opts.ca_file {
+        Some(path) => read_ca_file(path)?,
+        None => Vec::new(),
+    };
+    let tls = super::tls::client_config(extra, opts.insecure).context("cannot set up TLS")?;
+    reqwest::Client::builder()
         .user_agent(concat!("ddigest/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(opts.timeout.min(CONNECT_TIMEOUT_CAP))
         .timeout(opts.timeout)
         .redirect(redirect_policy())
-        .danger_accept_invalid_certs(opts.insecure);
-    if let Some(path) = &opts.ca_file {
-        for cert in read_ca_file(path)? {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    builder.build().context("cannot set up the HTTP client")
+        .use_preconfigured_tls(tls)
+        .build()
+        .context("cannot set up the HTTP client")
 }
 
-fn read_ca_file(path: &PathBuf) -> anyhow::Result<Vec<reqwest::Certificate>> {
+fn read_ca_file(path: &PathBuf) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     let pem =
         std::fs::read(path).with_context(|| format!("cannot read CA file {}", path.display()))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("CA file {} is not PEM certificates", path.display()))?;
     anyhow::ensure!(
         !certs.is_empty(),

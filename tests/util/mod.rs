@@ -66,6 +66,7 @@ impl Run {
 pub struct Ddigest {
     pub home: tempfile::TempDir,
     path_prefix: Option<PathBuf>,
+    env: Vec<(String, PathBuf)>,
 }
 
 impl Ddigest {
@@ -73,7 +74,14 @@ impl Ddigest {
         Ddigest {
             home: temp_dir("home"),
             path_prefix: None,
+            env: Vec::new(),
         }
+    }
+
+    /// Sets an environment variable for every run.
+    pub fn env(mut self, key: &str, value: &Path) -> Self {
+        self.env.push((key.to_string(), value.to_path_buf()));
+        self
     }
 
     pub fn docker_config_dir(&self) -> PathBuf {
@@ -130,6 +138,7 @@ impl Ddigest {
             .env("PATH", path)
             .env("HOME", self.home.path())
             .env("DOCKER_CONFIG", self.docker_config_dir())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,0 +1,201 @@
+//! `scripts/bench`: ddigest next to the seed article's skopeo function and
+//! the wire floor (curl with a pre-fetched token), against the real
+//! registry on loopback in token-auth mode over TLS, as Docker Hub works,
+//! plus a plain-HTTP registry and the same TLS setup 25 ms away through a
+//! latency proxy. Commands are alternated round by round and medians
+//! taken. Prints one markdown table and writes it, with the machine
+//! described, to `bench/results.md`. Not a test: nothing here asserts a
+//! target; the table says which are met.
+
+#[allow(dead_code)]
+#[path = "../../tests/util/mod.rs"]
+mod util;
+
+mod latency;
+mod measure;
+mod setup;
+mod table;
+
+use measure::{run, run_with_rusage, Contest, Sample};
+use setup::{Bench, Options};
+use table::{Row, Table};
+
+fn main() {
+    let opts = Options::from_env();
+    eprintln!("bench: {opts:?}; seeding the registries…");
+    let bench = Bench::new(&opts);
+    let mut table = Table::default();
+    one_reference(&bench, &opts, &mut table);
+    hundred_references(&bench, &opts, &mut table);
+    far_away(&bench, &opts, &mut table);
+    scaling(&bench, &opts, &mut table);
+    start_up(&bench, &opts, &mut table);
+    let markdown = table.markdown(&bench.machine(&opts));
+    println!("{markdown}");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results.md");
+    std::fs::create_dir_all(path.parent().expect("bench dir")).expect("bench dir");
+    std::fs::write(&path, markdown).expect("write bench/results.md");
+    eprintln!("bench: wrote {}", path.display());
+}
+
+fn one_reference(bench: &Bench, opts: &Options, table: &mut Table) {
+    eprintln!("bench: one reference, cold process…");
+    let plain = &bench.plain;
+    let reference = &plain.refs[0];
+    let got = Contest::new(true)
+        .add("ddigest", || run(&mut bench.ddigest(&[reference])))
+        .add("seed", || {
+            run(&mut bench.shell(&bench.seed(reference, plain)))
+        })
+        .run(opts.runs);
+    table.push(Row::versus(
+        "one reference, plain HTTP: ddigest vs the seed function (skopeo)",
+        got[0].1.wall,
+        got[1].1.wall,
+        Some(0.5),
+    ));
+
+    let tls = &bench.tls;
+    let reference = &tls.refs[0];
+    let got = Contest::new(true)
+        .add("ddigest", || run(&mut bench.ddigest(&[reference])))
+        .add("floor", || {
+            run(&mut bench.shell(&tls.floor(&tls.refs[..1], bench.ca())))
+        })
+        .add(
+            "seed",
+            || run(&mut bench.shell(&bench.seed(reference, tls))),
+        )
+        .run(opts.runs);
+    table.push(Row::versus(
+        "one reference, TLS + token: ddigest vs the wire floor (curl: token, HEAD)",
+        got[0].1.wall,
+        got[1].1.wall,
+        Some(1.3),
+    ));
+    table.push(Row::versus(
+        "one reference, TLS + token: ddigest vs the seed function",
+        got[0].1.wall,
+        got[2].1.wall,
+        None,
+    ));
+}
+
+fn hundred_references(bench: &Bench, opts: &Options, table: &mut Table) {
+    eprintln!("bench: 100 references…");
+    let tls = &bench.tls;
+    let refs = &tls.refs[..100.min(tls.refs.len())];
+    let list = bench.write_refs("hundred", refs);
+    let batch = bench.batch_script(&list);
+    let got = Contest::new(true)
+        .add("batch", || run(&mut bench.shell(&batch)))
+        .add("floor", || {
+            run(&mut bench.shell(&tls.floor(refs, bench.ca())))
+        })
+        .add("seed loop", || {
+            run(&mut bench.shell(&bench.seed_loop(&list, tls)))
+        })
+        .add("ddigest loop", || {
+            run(&mut bench.shell(&bench.ddigest_loop(&list)))
+        })
+        .run(opts.slow_runs);
+    let name = |what: &str| format!("{} references, one ddigest call vs {what}", refs.len());
+    table.push(Row::faster(
+        &name("the seed function in a shell loop"),
+        got[0].1.wall,
+        got[2].1.wall,
+        Some(20.0),
+    ));
+    table.push(Row::versus(
+        &name("the wire floor (curl --parallel, one token)"),
+        got[0].1.wall,
+        got[1].1.wall,
+        Some(1.5),
+    ));
+    table.push(Row::faster(
+        &name("ddigest in a shell loop"),
+        got[0].1.wall,
+        got[3].1.wall,
+        None,
+    ));
+
+    let counted = tls.count_requests(|| {
+        run(&mut bench.shell(&batch));
+    });
+    table.push(Row::requests(refs.len(), counted, Some(1.02)));
+}
+
+fn far_away(bench: &Bench, opts: &Options, table: &mut Table) {
+    let rtt = opts.rtt;
+    eprintln!("bench: 100 references {rtt:?} away…");
+    let far = &bench.far;
+    let refs = &far.refs[..100.min(far.refs.len())];
+    let list = bench.write_refs("far", refs);
+    let batch = bench.batch_script(&list);
+    let got = Contest::new(false)
+        .add("batch", || run(&mut bench.shell(&batch)))
+        .add("floor", || {
+            run(&mut bench.shell(&far.floor(refs, bench.ca())))
+        })
+        .add("seed loop", || {
+            run(&mut bench.shell(&bench.seed_loop(&list, far)))
+        })
+        .run(opts.far_runs);
+    let ms = rtt.as_millis();
+    let name = |what: &str| {
+        format!(
+            "{} references at {ms} ms RTT, one ddigest call vs {what}",
+            refs.len()
+        )
+    };
+    table.push(Row::faster(
+        &name("the seed function in a shell loop"),
+        got[0].1.wall,
+        got[2].1.wall,
+        Some(60.0),
+    ));
+    table.push(Row::versus(
+        &name("the HTTP/2 floor (curl --parallel-max 100)"),
+        got[0].1.wall,
+        got[1].1.wall,
+        Some(1.5),
+    ));
+}
+
+fn scaling(bench: &Bench, opts: &Options, table: &mut Table) {
+    eprintln!("bench: scaling…");
+    let tls = &bench.tls;
+    let mut samples: Vec<(usize, Sample)> = Vec::new();
+    for n in [10, 100, opts.scale] {
+        let refs = &tls.refs[..n.min(tls.refs.len())];
+        let list = bench.write_refs(&format!("scale-{n}"), refs);
+        let script = bench.batch_script(&list);
+        let mut contest = Contest::new(true);
+        contest = contest.add("batch", || run_with_rusage(&script, &bench.env_pairs()));
+        samples.push((refs.len(), contest.run(opts.runs)[0].1));
+    }
+    let (base_n, base) = samples[1];
+    for (n, sample) in &samples {
+        let growth = (*n != base_n).then(|| {
+            let time_ratio = sample.wall.as_secs_f64() / base.wall.as_secs_f64();
+            (time_ratio, *n as f64 / base_n as f64)
+        });
+        table.push(Row::scale(*n, *sample, growth, 30 * 1024));
+    }
+    let last = &tls.refs[..opts.scale.min(tls.refs.len())];
+    let counted = tls.count_requests(|| {
+        let list = bench.write_refs("scale-count", last);
+        run(&mut bench.shell(&bench.batch_script(&list)));
+    });
+    table.push(Row::requests(last.len(), counted, None));
+}
+
+fn start_up(bench: &Bench, opts: &Options, table: &mut Table) {
+    eprintln!("bench: start-up…");
+    let got = Contest::new(true)
+        .add("version", || run(&mut bench.ddigest(&["--version"])))
+        .run(opts.runs * 6);
+    let size = std::fs::metadata(env!("CARGO_BIN_EXE_ddigest")).map_or(0, |m| m.len());
+    table.push(Row::info("`ddigest --version` (start-up)", got[0].1.wall));
+    table.push(Row::size(size));
+}
