@@ -25,11 +25,18 @@ fn main() {
     eprintln!("bench: {opts:?}; seeding the registries…");
     let bench = Bench::new(&opts);
     let mut table = Table::default();
-    one_reference(&bench, &opts, &mut table);
-    hundred_references(&bench, &opts, &mut table);
-    far_away(&bench, &opts, &mut table);
-    scaling(&bench, &opts, &mut table);
-    start_up(&bench, &opts, &mut table);
+    let sections: [(&str, Section); 5] = [
+        ("one", one_reference),
+        ("hundred", hundred_references),
+        ("far", far_away),
+        ("scaling", scaling),
+        ("start-up", start_up),
+    ];
+    for (name, section) in sections {
+        if opts.wants(name) {
+            section(&bench, &opts, &mut table);
+        }
+    }
     let markdown = table.markdown(&bench.machine(&opts));
     println!("{markdown}");
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results.md");
@@ -37,6 +44,8 @@ fn main() {
     std::fs::write(&path, markdown).expect("write bench/results.md");
     eprintln!("bench: wrote {}", path.display());
 }
+
+type Section = fn(&Bench, &Options, &mut Table);
 
 fn one_reference(bench: &Bench, opts: &Options, table: &mut Table) {
     eprintln!("bench: one reference, cold process…");

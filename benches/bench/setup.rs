@@ -33,6 +33,8 @@ pub struct Options {
     pub runs: usize,
     pub slow_runs: usize,
     pub far_runs: usize,
+    /// `BENCH_ONLY`: the sections to run (comma list), all when empty.
+    pub only: Vec<String>,
 }
 
 impl Options {
@@ -51,7 +53,17 @@ impl Options {
             runs: get("BENCH_RUNS", 9),
             slow_runs: get("BENCH_SLOW_RUNS", 5),
             far_runs: get("BENCH_FAR_RUNS", 3),
+            only: std::env::var("BENCH_ONLY")
+                .unwrap_or_default()
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
         }
+    }
+
+    pub fn wants(&self, section: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == section)
     }
 }
 
@@ -165,12 +177,12 @@ impl Bench {
         )
     }
 
+    /// One ddigest call for every reference in `list` (stdin); extra flags
+    /// from `BENCH_DDIGEST_ARGS`, for trying settings out.
     pub fn batch_script(&self, list: &str) -> String {
-        format!(
-            "{} --ca-file {} - < {list}",
-            env!("CARGO_BIN_EXE_ddigest"),
-            self.ca
-        )
+        let bin = env!("CARGO_BIN_EXE_ddigest");
+        let extra = std::env::var("BENCH_DDIGEST_ARGS").unwrap_or_default();
+        format!("{bin} --ca-file {} {extra} - < {list}", self.ca)
     }
 
     /// Writes references one per line; returns the file's path.
