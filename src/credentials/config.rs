@@ -116,6 +116,15 @@ impl DockerConfig {
         }
     }
 
+    /// The `auths` entry for `domain` alone, helpers ignored: how
+    /// containers' auth.json files are read.
+    pub fn source_for_stored(&self, domain: &str) -> Source {
+        match self.stored(&canonical_host(domain)) {
+            Some(credential) => Source::Stored(credential),
+            None => Source::Anonymous,
+        }
+    }
+
     fn stored(&self, host: &str) -> Option<Credential> {
         self.auths
             .iter()

@@ -1,8 +1,11 @@
-//! Credentials for registries: finds the Docker config file
-//! (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), reads it
-//! once, and answers "which credential for this registry?", running a
-//! credential helper when the config names one. Answers are cached per
-//! registry so a helper runs at most once a process.
+//! Credentials for registries, looked up in this order and the first answer
+//! kept: credentials given on the command line (`--creds`, `--username`
+//! with `--password-stdin`); the Docker config (`$DOCKER_CONFIG/config.json`,
+//! else `~/.docker/config.json`: its credential helper, then its `auths`);
+//! then containers' auth.json (`$REGISTRY_AUTH_FILE` alone when set, else
+//! `$XDG_RUNTIME_DIR/containers/auth.json` and
+//! `~/.config/containers/auth.json`). Files are read on first need and
+//! answers cached per registry, so a helper runs at most once a process.
 
 pub mod config;
 pub mod helper;
@@ -13,81 +16,170 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
+/// A credential and where it came from (said by `-v`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub credential: Credential,
+    pub source: String,
+}
+
 pub struct CredentialStore {
+    explicit: Option<Credential>,
+    docker: ConfigFile,
+    containers: Vec<ConfigFile>,
+    cache: Mutex<HashMap<String, Option<Found>>>,
+}
+
+/// A config file in the Docker format, read on first need.
+struct ConfigFile {
     path: PathBuf,
-    /// Read on first need: a registry that never challenges costs no file I/O.
     config: OnceLock<Result<DockerConfig, String>>,
-    cache: Mutex<HashMap<String, Option<Credential>>>,
+}
+
+impl ConfigFile {
+    fn new(path: PathBuf) -> Self {
+        ConfigFile {
+            path,
+            config: OnceLock::new(),
+        }
+    }
+
+    /// The parsed file; a missing file is an empty config.
+    fn get(&self, what: &str) -> anyhow::Result<&DockerConfig> {
+        let read = || match std::fs::read_to_string(&self.path) {
+            Ok(text) => DockerConfig::parse(&text).map_err(|e| e.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DockerConfig::default()),
+            Err(e) => Err(format!("cannot read it: {e}")),
+        };
+        self.config
+            .get_or_init(read)
+            .as_ref()
+            .map_err(|e| anyhow!("{what} {}: {e}", self.path.display()))
+    }
 }
 
 impl CredentialStore {
-    /// The store for the config the Docker CLI would use. A missing file
-    /// means no credentials; an unreadable or malformed one is reported
-    /// (with its path) when a registry first asks for credentials.
-    pub fn from_env() -> Self {
-        Self::at(default_config_path())
-    }
-
-    pub fn at(path: PathBuf) -> Self {
+    /// The store for the files docker and podman would use, with
+    /// `explicit` (from the command line) before them all.
+    pub fn from_env(explicit: Option<Credential>) -> Self {
+        let containers = auth_json_paths().into_iter().map(ConfigFile::new).collect();
         CredentialStore {
-            path,
-            config: OnceLock::new(),
+            explicit,
+            docker: ConfigFile::new(docker_config_path()),
+            containers,
             cache: Mutex::new(HashMap::new()),
         }
     }
 
-    fn config(&self) -> &Result<DockerConfig, String> {
-        self.config
-            .get_or_init(|| match std::fs::read_to_string(&self.path) {
-                Ok(text) => DockerConfig::parse(&text).map_err(|e| e.to_string()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DockerConfig::default()),
-                Err(e) => Err(format!("cannot read it: {e}")),
-            })
+    /// A store that reads only the Docker config at `path`.
+    pub fn at(path: PathBuf) -> Self {
+        CredentialStore {
+            explicit: None,
+            docker: ConfigFile::new(path),
+            containers: Vec::new(),
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.docker.path
+    }
+
+    /// Where credentials are looked for, for messages.
+    pub fn places(&self) -> String {
+        let mut places: Vec<String> = vec![self.docker.path.display().to_string()];
+        places.extend(self.containers.iter().map(|c| c.path.display().to_string()));
+        if self.explicit.is_some() {
+            places.insert(0, "--creds".into());
+        }
+        places.join(", ")
     }
 
     /// The credential for the registry named `domain` in a reference, or
     /// `None` for anonymous access.
     pub async fn credential_for(&self, domain: &str) -> anyhow::Result<Option<Credential>> {
+        Ok(self.lookup(domain).await?.map(|f| f.credential))
+    }
+
+    /// The credential for `domain` and where it was found.
+    pub async fn lookup(&self, domain: &str) -> anyhow::Result<Option<Found>> {
         if let Some(hit) = self.cache_get(domain) {
             return Ok(hit);
         }
-        let config = self
-            .config()
-            .as_ref()
-            .map_err(|e| anyhow!("Docker config {}: {e}", self.path.display()))?;
-        let credential = match config.source_for(domain) {
+        let found = self.search(domain).await?;
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(domain.to_string(), found.clone());
+        }
+        Ok(found)
+    }
+
+    async fn search(&self, domain: &str) -> anyhow::Result<Option<Found>> {
+        if let Some(credential) = &self.explicit {
+            return Ok(Some(Found {
+                credential: credential.clone(),
+                source: "--creds / --password-stdin".into(),
+            }));
+        }
+        let docker = &self.docker;
+        let from_docker = match docker.get("Docker config")?.source_for(domain) {
             Source::Anonymous => None,
-            Source::Stored(c) => Some(c),
+            Source::Stored(c) => Some(found(c, format!("auths of {}", docker.path.display()))),
             Source::Helper {
                 helper,
                 server_url,
                 fallback,
-            } => helper::get(&helper, &server_url)
-                .await
-                .with_context(|| format!("credential helper named in {}", self.path.display()))?
-                .or(fallback),
+            } => {
+                let asked = helper::get(&helper, &server_url).await;
+                let context = || format!("credential helper named in {}", docker.path.display());
+                match asked.with_context(context)? {
+                    Some(c) => Some(found(c, format!("docker-credential-{helper}"))),
+                    None => fallback.map(|c| found(c, format!("auths of {}", docker.path.display()))),
+                }
+            }
         };
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(domain.to_string(), credential.clone());
+        if from_docker.is_some() {
+            return Ok(from_docker);
         }
-        Ok(credential)
+        for file in &self.containers {
+            if let Source::Stored(c) = file.get("auth file")?.source_for_stored(domain) {
+                return Ok(Some(found(c, file.path.display().to_string())));
+            }
+        }
+        Ok(None)
     }
 
-    fn cache_get(&self, domain: &str) -> Option<Option<Credential>> {
+    fn cache_get(&self, domain: &str) -> Option<Option<Found>> {
         self.cache.lock().ok()?.get(domain).cloned()
     }
 }
 
-fn default_config_path() -> PathBuf {
+fn found(credential: Credential, source: String) -> Found {
+    Found { credential, source }
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+fn docker_config_path() -> PathBuf {
     if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir).join("config.json");
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    home.join(".docker").join("config.json")
+    home().join(".docker").join("config.json")
+}
+
+/// containers-auth.json(5): `$REGISTRY_AUTH_FILE` alone, else the runtime
+/// file and then the one in the user's config folder.
+fn auth_json_paths() -> Vec<PathBuf> {
+    if let Some(file) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
+        return vec![PathBuf::from(file)];
+    }
+    let mut paths = Vec::new();
+    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        paths.push(PathBuf::from(runtime).join("containers/auth.json"));
+    }
+    paths.push(home().join(".config/containers/auth.json"));
+    paths
 }

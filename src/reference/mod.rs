@@ -178,6 +178,22 @@ impl Reference {
         }
     }
 
+    /// The same tag and digest under another name, `domain/path` split at
+    /// the first `/` as registries.conf locations are written (so `mirror/x`
+    /// names the host `mirror`). The name must be valid.
+    pub fn relocated(&self, name: &str) -> Result<Reference, ReferenceError> {
+        Reference::with_name(name)?;
+        let (domain, path) = name.split_once('/').unwrap_or((name, ""));
+        if path.is_empty() {
+            return Err(ReferenceError::InvalidFormat(format!("{name:?} has no repository")));
+        }
+        Ok(Reference {
+            domain: domain.to_string(),
+            path: path.to_string(),
+            ..self.clone()
+        })
+    }
+
     /// The tag a request uses: the one written, else Docker's `latest`.
     pub fn tag_or_latest(&self) -> &str {
         self.tag.as_deref().unwrap_or(DEFAULT_TAG)
