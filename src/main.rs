@@ -4,7 +4,7 @@
 use clap::Parser as _;
 use ddigest::cli::{Cli, Command};
 use ddigest::exit::Exit;
-use ddigest::{pin, run};
+use ddigest::{manual, pin, run};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,6 +19,20 @@ fn main() -> ExitCode {
             };
         }
     };
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            manual::completions(*shell, &mut std::io::stdout());
+            return Exit::Resolved.into();
+        }
+        Some(Command::Man) => match manual::man_page(&mut std::io::stdout()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                eprintln!("ddigest: man: cannot write the man page: {e}");
+                return Exit::Failed.into();
+            }
+            _ => return Exit::Resolved.into(),
+        },
+        _ => {}
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -33,6 +47,7 @@ fn main() -> ExitCode {
         Some(Command::Ls(args)) => runtime.block_on(run::list(args)),
         Some(Command::Pin(args)) => runtime.block_on(pin::pin(args)),
         Some(Command::Check(args)) => runtime.block_on(pin::check(args)),
+        Some(Command::Completions { .. } | Command::Man) => Exit::Resolved,
         None => runtime.block_on(run::resolve_batch(cli)),
     };
     exit.into()

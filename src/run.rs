@@ -5,14 +5,17 @@
 
 use crate::batch::{self, BatchOptions, Outcome, Sink};
 use crate::cli::{Cli, ListFormat, LsArgs, TransportArgs};
+use crate::credentials::config::Credential;
 use crate::credentials::CredentialStore;
 use crate::exit::Exit;
 use crate::output::{self, LineStyle};
 use crate::progress::Progress;
 use crate::reference::Reference;
+use crate::registries_conf;
 use crate::registry::transport::TransportOptions;
 use crate::registry::Client;
 use crate::resolve;
+use crate::secret::Secret;
 use std::io::Write as _;
 use std::sync::Arc;
 
@@ -24,11 +27,44 @@ pub(crate) fn client(args: &TransportArgs) -> anyhow::Result<Client> {
         retries: args.retries,
         verbose: args.verbose,
     };
-    Client::new(&transport, CredentialStore::from_env())
+    let credentials = CredentialStore::from_env(explicit_credential(args)?);
+    Client::new(&transport, credentials, registries_conf::load::load()?)
+}
+
+/// `--creds`, or `--username` with the password read from stdin.
+fn explicit_credential(args: &TransportArgs) -> anyhow::Result<Option<Credential>> {
+    if let Some(creds) = &args.creds {
+        return Ok(Some(Credential::Basic {
+            username: creds.username.clone(),
+            password: creds.password.clone(),
+        }));
+    }
+    let Some(username) = args.username.clone().filter(|_| args.password_stdin) else {
+        return Ok(None);
+    };
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| anyhow::anyhow!("--password-stdin: cannot read stdin: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        !password.is_empty(),
+        "--password-stdin: stdin holds no password"
+    );
+    Ok(Some(Credential::Basic {
+        username,
+        password: Secret::new(password.to_string()),
+    }))
 }
 
 /// `ddigest REF...`
 pub async fn resolve_batch(cli: Cli) -> Exit {
+    if cli.transport.password_stdin && cli.references.iter().any(|r| r == "-") {
+        eprintln!(
+            "ddigest: -: stdin cannot hold both the password (--password-stdin) and references (-)"
+        );
+        return Exit::Usage;
+    }
     let inputs = match batch::expand_inputs(&cli.references, std::io::stdin().lock()) {
         Ok(inputs) => inputs,
         Err(e) => {

@@ -60,13 +60,55 @@ fn a_503_storm_is_retried_quietly_unless_verbose() {
     let r = format!("{}/app:v1", proxy.addr);
     let verbose = Ddigest::new().run(&["-v", &r]);
     assert_eq!(verbose.digest(), image.digest);
-    let lines: Vec<&str> = verbose.stderr.lines().collect();
-    assert_eq!(lines.len(), 2, "{}", verbose.stderr);
+    let retries: Vec<&str> = verbose
+        .stderr
+        .lines()
+        .filter(|l| l.contains("retry "))
+        .collect();
+    assert_eq!(retries.len(), 2, "{}", verbose.stderr);
     assert!(
-        lines[0].contains("503") && lines[0].contains("retry 1 of 3"),
+        retries[0].contains("503") && retries[0].contains("retry 1 of 3"),
         "{}",
-        lines[0]
+        retries[0]
     );
+    // Every request is traced too: two 503s, then the 200.
+    let heads: Vec<&str> = verbose
+        .stderr
+        .lines()
+        .filter(|l| l.contains(": HEAD http://"))
+        .collect();
+    assert_eq!(heads.len(), 3, "{}", verbose.stderr);
+    assert!(
+        heads[0].contains("503 Service Unavailable") && heads[2].contains("200 OK"),
+        "{heads:?}"
+    );
+}
+
+/// `-v` traces each request with its status and time, names the kind of
+/// Authorization without its value, and shows Docker Hub's rate-limit
+/// header, which only a proxy can add here.
+#[test]
+fn verbose_traces_requests_and_the_rate_limit_left() {
+    let (_reg, proxy, image) = behind_proxy(|_, _| {
+        Fault::ForwardWith(vec![("RateLimit-Remaining".into(), "76;w=21600".into())])
+    });
+    let r = format!("{}/app:v1", proxy.addr);
+    let run = Ddigest::new().run(&["-v", &r]);
+    assert_eq!(run.digest(), image.digest);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("HEAD http://"))
+        .unwrap_or_else(|| panic!("no traced HEAD in {}", run.stderr));
+    assert!(
+        line.starts_with("ddigest: -v: HEAD http://127.0.0.1:"),
+        "{line}"
+    );
+    assert!(
+        line.contains(": 200 OK HTTP/1.1; RateLimit-Remaining: 76;w=21600 in "),
+        "{line}"
+    );
+    assert!(line.contains(" ms (no Authorization)"), "{line}");
 }
 
 #[test]

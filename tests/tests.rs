@@ -6,6 +6,7 @@ mod util;
 mod auth;
 mod batch;
 mod conformance;
+mod ecosystem;
 mod faults;
 mod figures;
 mod formats;

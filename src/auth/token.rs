@@ -114,6 +114,11 @@ pub fn parse_token_response(body: &[u8]) -> Result<Token, TokenError> {
 }
 
 /// Asks the realm for a token.
+/// Whether credentials may go to this realm (HTTPS, or this machine).
+pub fn may_send_to(realm: &str) -> bool {
+    reqwest::Url::parse(realm).is_ok_and(|u| may_send_credentials(&u))
+}
+
 pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Result<Token> {
     let realm = reqwest::Url::parse(req.realm)
         .with_context(|| format!("token realm {:?} is not a URL", req.realm))?;

@@ -133,7 +133,9 @@ impl CredentialStore {
                 let context = || format!("credential helper named in {}", docker.path.display());
                 match asked.with_context(context)? {
                     Some(c) => Some(found(c, format!("docker-credential-{helper}"))),
-                    None => fallback.map(|c| found(c, format!("auths of {}", docker.path.display()))),
+                    None => {
+                        fallback.map(|c| found(c, format!("auths of {}", docker.path.display())))
+                    }
                 }
             }
         };

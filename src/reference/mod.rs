@@ -185,7 +185,9 @@ impl Reference {
         Reference::with_name(name)?;
         let (domain, path) = name.split_once('/').unwrap_or((name, ""));
         if path.is_empty() {
-            return Err(ReferenceError::InvalidFormat(format!("{name:?} has no repository")));
+            return Err(ReferenceError::InvalidFormat(format!(
+                "{name:?} has no repository"
+            )));
         }
         Ok(Reference {
             domain: domain.to_string(),

@@ -109,7 +109,11 @@ impl RegistriesConf {
         let raw: RawFile = toml::from_str(text).map_err(|e| ConfError::Toml(e.to_string()))?;
         for table in raw.registry {
             let registry = registry_of(table)?;
-            match self.registries.iter_mut().find(|r| r.prefix == registry.prefix) {
+            match self
+                .registries
+                .iter_mut()
+                .find(|r| r.prefix == registry.prefix)
+            {
                 Some(existing) => *existing = registry,
                 None => self.registries.push(registry),
             }
@@ -148,7 +152,10 @@ impl RegistriesConf {
                 Pull::DigestOnly => by_digest,
                 Pull::TagOnly => !by_digest,
             };
-            if let Some(at) = wanted.then(|| rewrite(reference, &written, &registry.prefix, &mirror.location)).flatten() {
+            if let Some(at) = wanted
+                .then(|| rewrite(reference, &written, &registry.prefix, &mirror.location))
+                .flatten()
+            {
                 out.push(Endpoint {
                     reference: at,
                     insecure: mirror.insecure,
@@ -168,7 +175,10 @@ impl RegistriesConf {
 
 fn registry_of(raw: RawRegistry) -> Result<Registry, ConfError> {
     let location = raw.location.unwrap_or_default();
-    let prefix = raw.prefix.filter(|p| !p.is_empty()).unwrap_or_else(|| location.clone());
+    let prefix = raw
+        .prefix
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| location.clone());
     if prefix.is_empty() {
         return Err(ConfError::Empty);
     }
@@ -224,11 +234,13 @@ fn check_location(prefix: &str, location: &str) -> Result<(), ConfError> {
     } else {
         format!("{location}/x")
     };
-    Reference::with_name(&probe).map(|_| ()).map_err(|error| ConfError::BadLocation {
-        prefix: prefix.to_string(),
-        location: location.to_string(),
-        error,
-    })
+    Reference::with_name(&probe)
+        .map(|_| ())
+        .map_err(|error| ConfError::BadLocation {
+            prefix: prefix.to_string(),
+            location: location.to_string(),
+            error,
+        })
 }
 
 /// Whether `prefix` covers the reference written as `written`: equal, or
@@ -248,7 +260,12 @@ fn matches(prefix: &str, reference: &Reference, written: &str) -> bool {
 /// The reference with the part `prefix` matched replaced by `location`
 /// (for a wildcard, its domain); `None` when there is nothing to replace
 /// or the result is not a reference.
-fn rewrite(reference: &Reference, written: &str, prefix: &str, location: &str) -> Option<Reference> {
+fn rewrite(
+    reference: &Reference,
+    written: &str,
+    prefix: &str,
+    location: &str,
+) -> Option<Reference> {
     if location.is_empty() {
         return None;
     }

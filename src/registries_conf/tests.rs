@@ -56,25 +56,50 @@ fn the_man_page_example_tries_mirrors_then_the_location() {
     assert_eq!(
         tried(&conf, "example.com/foo/image:latest"),
         [
-            at("example-mirror-0.local/mirror-for-foo/image:latest", false, true),
-            at("example-mirror-1.local/mirrors/foo/image:latest", true, true),
-            at("internal-registry-for-example.com/bar/image:latest", false, false),
+            at(
+                "example-mirror-0.local/mirror-for-foo/image:latest",
+                false,
+                true
+            ),
+            at(
+                "example-mirror-1.local/mirrors/foo/image:latest",
+                true,
+                true
+            ),
+            at(
+                "internal-registry-for-example.com/bar/image:latest",
+                false,
+                false
+            ),
         ]
     );
     // `example.com/foobar` is not under `example.com/foo`.
-    assert_eq!(tried(&conf, "example.com/foobar:1"), [at("example.com/foobar:1", false, false)]);
+    assert_eq!(
+        tried(&conf, "example.com/foobar:1"),
+        [at("example.com/foobar:1", false, false)]
+    );
 }
 
 #[test]
 fn longest_prefix_wins_and_docker_hub_names_are_normalized_first() {
     let conf = conf(EXAMPLE);
-    assert_eq!(tried(&conf, "node:14.7.0"), [at("localhost:5001/node:14.7.0", false, false)]);
-    assert_eq!(tried(&conf, "redis:7"), [at("docker.io/library/redis:7", false, false)]);
+    assert_eq!(
+        tried(&conf, "node:14.7.0"),
+        [at("localhost:5001/node:14.7.0", false, false)]
+    );
+    assert_eq!(
+        tried(&conf, "redis:7"),
+        [at("docker.io/library/redis:7", false, false)]
+    );
     let digest = format!("sha256:{}", "a".repeat(64));
     assert_eq!(
         tried(&conf, &format!("redis@{digest}")),
         [
-            at(&format!("127.0.0.1:5000/library/redis@{digest}"), false, true),
+            at(
+                &format!("127.0.0.1:5000/library/redis@{digest}"),
+                false,
+                true
+            ),
             at(&format!("docker.io/library/redis@{digest}"), false, false),
         ]
     );
@@ -84,29 +109,45 @@ fn longest_prefix_wins_and_docker_hub_names_are_normalized_first() {
 fn blocked_and_wildcards() {
     let conf = conf(EXAMPLE);
     let blocked = Reference::parse_normalized("r.blocked.example/app:1").unwrap();
-    assert_eq!(conf.endpoints(&blocked).unwrap_err(), Blocked("*.blocked.example".into()));
+    assert_eq!(
+        conf.endpoints(&blocked).unwrap_err(),
+        Blocked("*.blocked.example".into())
+    );
     let apex = Reference::parse_normalized("blocked.example/app:1").unwrap();
-    assert!(conf.endpoints(&apex).is_ok(), "a wildcard covers subdomains only");
+    assert!(
+        conf.endpoints(&apex).is_ok(),
+        "a wildcard covers subdomains only"
+    );
 }
 
 #[test]
 fn drop_ins_replace_tables_with_the_same_prefix() {
     let mut conf = conf(EXAMPLE);
-    conf.merge_text("[[registry]]\nprefix = \"docker.io/library/node\"\nblocked = true\n").unwrap();
+    conf.merge_text("[[registry]]\nprefix = \"docker.io/library/node\"\nblocked = true\n")
+        .unwrap();
     let node = Reference::parse_normalized("node").unwrap();
     assert!(conf.endpoints(&node).is_err());
     let mut only_digest = RegistriesConf::default();
     only_digest
         .merge_text("[[registry]]\nlocation = \"quay.io\"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = \"m.local\"\n")
         .unwrap();
-    assert_eq!(tried(&only_digest, "quay.io/a/b:1"), [at("quay.io/a/b:1", false, false)]);
+    assert_eq!(
+        tried(&only_digest, "quay.io/a/b:1"),
+        [at("quay.io/a/b:1", false, false)]
+    );
 }
 
 #[test]
 fn bad_files_are_errors() {
     let mut c = RegistriesConf::default();
-    assert!(matches!(c.merge_text("[[registry]\n"), Err(ConfError::Toml(_))));
-    assert_eq!(c.merge_text("[[registry]]\ninsecure = true\n"), Err(ConfError::Empty));
+    assert!(matches!(
+        c.merge_text("[[registry]\n"),
+        Err(ConfError::Toml(_))
+    ));
+    assert_eq!(
+        c.merge_text("[[registry]]\ninsecure = true\n"),
+        Err(ConfError::Empty)
+    );
     assert!(matches!(
         c.merge_text("[[registry]]\nprefix = \"*.a.com\"\nlocation = \"b.com\"\n"),
         Err(ConfError::WildcardLocation(_))

@@ -3,6 +3,7 @@
 //! and the registry's error bodies.
 
 pub mod auth_cache;
+pub mod certs_d;
 pub mod client;
 pub mod error;
 pub mod manifest;

@@ -5,8 +5,10 @@
 //! and the certificate directory (`SSL_CERT_DIR`, `/etc/ssl/certs`…) only
 //! when the bundle does not know a server's issuer. A run that never
 //! checks a certificate (plain HTTP) reads none, and the usual run reads
-//! one file instead of hundreds, with the same certificates trusted.
+//! one file instead of hundreds, with the same certificates trusted. A
+//! certs.d client certificate is presented for mutual TLS.
 
+use super::certs_d::Identity;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -14,10 +16,12 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 use std::sync::{Arc, OnceLock};
 
-/// The client's TLS settings: HTTP/2 and HTTP/1.1 offered by ALPN.
+/// The client's TLS settings: HTTP/2 and HTTP/1.1 offered by ALPN, the
+/// system's roots plus `extra_roots`, and a client certificate if given.
 pub fn client_config(
     extra_roots: Vec<CertificateDer<'static>>,
     insecure: bool,
+    identity: Option<Identity>,
 ) -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier: Arc<dyn ServerCertVerifier> = if insecure {
@@ -25,11 +29,14 @@ pub fn client_config(
     } else {
         Arc::new(LazyRoots::new(provider.clone(), extra_roots))
     };
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity {
+        Some(Identity { chain, key }) => builder.with_client_auth_cert(chain, key)?,
+        None => builder.with_no_client_auth(),
+    };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }

@@ -1,13 +1,16 @@
-//! The HTTP client and where requests go: TLS roots (system plus
-//! `--ca-file`), `--insecure`, timeouts, proxies from the environment, a
+//! The HTTP clients and where requests go: TLS roots (system plus
+//! `--ca-file` and certs.d), `--insecure` and registries.conf's
+//! `insecure`, timeouts, proxies from the environment, a
 //! redirect policy that never downgrades HTTPS to HTTP, and the rules that
 //! map a reference's domain to a host and decide when plain HTTP is allowed.
 
 use anyhow::Context as _;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Where Docker Hub's API actually lives.
@@ -42,13 +45,65 @@ impl Default for TransportOptions {
     }
 }
 
-/// Builds the one HTTP client a run shares.
-pub fn build_client(opts: &TransportOptions) -> anyhow::Result<reqwest::Client> {
-    let extra = match &opts.ca_file {
-        Some(path) => read_ca_file(path)?,
-        None => Vec::new(),
-    };
-    let tls = super::tls::client_config(extra, opts.insecure).context("cannot set up TLS")?;
+/// The HTTP clients of a run: one shared by every host, and one for each
+/// host that has certs.d settings or is `insecure` in registries.conf,
+/// made when that host is first asked. Clients share nothing but settings.
+pub struct Transport {
+    opts: TransportOptions,
+    extra_roots: Vec<CertificateDer<'static>>,
+    shared: reqwest::Client,
+    per_host: Mutex<HashMap<(String, bool), reqwest::Client>>,
+}
+
+impl Transport {
+    pub fn new(opts: &TransportOptions) -> anyhow::Result<Self> {
+        let extra_roots = match &opts.ca_file {
+            Some(path) => read_ca_file(path)?,
+            None => Vec::new(),
+        };
+        let tls = super::tls::client_config(extra_roots.clone(), opts.insecure, None)
+            .context("cannot set up TLS")?;
+        Ok(Transport {
+            opts: opts.clone(),
+            extra_roots,
+            shared: build_client(opts, tls)?,
+            per_host: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The client for requests to `host` (`host[:port]`); `insecure` when
+    /// registries.conf allows unverified TLS there.
+    pub fn http_for(&self, host: &str, insecure: bool) -> anyhow::Result<reqwest::Client> {
+        let insecure = insecure && !self.opts.insecure;
+        let key = (host.to_string(), insecure);
+        let mut per_host = self.per_host.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = per_host.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = match super::certs_d::for_host(host)? {
+            None if !insecure => self.shared.clone(),
+            found => {
+                let found = found.unwrap_or_default();
+                let mut roots = self.extra_roots.clone();
+                roots.extend(found.roots);
+                let tls = super::tls::client_config(
+                    roots,
+                    insecure || self.opts.insecure,
+                    found.identity,
+                )
+                .with_context(|| format!("TLS settings for {host} from {:?}", found.dirs))?;
+                build_client(&self.opts, tls)?
+            }
+        };
+        per_host.insert(key, client.clone());
+        Ok(client)
+    }
+}
+
+fn build_client(
+    opts: &TransportOptions,
+    tls: rustls::ClientConfig,
+) -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(concat!("ddigest/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(opts.timeout.min(CONNECT_TIMEOUT_CAP))

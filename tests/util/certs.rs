@@ -16,6 +16,48 @@ pub struct Pki {
     /// DER of the token-signing certificate (the registry's rootcertbundle).
     pub signing_cert_der: Vec<u8>,
     pub signing_cert_pem: PathBuf,
+    /// A client certificate signed by the CA, for mutual TLS (PEM), and its key.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+}
+
+/// `client.cert` and `client.key`, signed by the CA for client auth.
+fn client_certificate(d: &Path, ec: &[&str]) {
+    std::fs::write(
+        d.join("client.ext"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+    )
+    .expect("write ext");
+    let request = [
+        "req",
+        "-keyout",
+        "client.key",
+        "-out",
+        "client.csr",
+        "-subj",
+        "/CN=ddigest client",
+    ];
+    openssl(d, &[&request[..1], ec, &request[1..]].concat());
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "client.cert",
+            "-days",
+            "2",
+            "-extfile",
+            "client.ext",
+        ],
+    );
 }
 
 pub fn pki() -> &'static Pki {
@@ -156,8 +198,11 @@ fn make() -> Pki {
             "x509", "-in", "sign.pem", "-outform", "DER", "-out", "sign.der",
         ],
     );
+    client_certificate(d, &ec);
     let read = |name: &str| std::fs::read(d.join(name)).expect("read generated file");
     Pki {
+        client_cert: d.join("client.cert"),
+        client_key: d.join("client.key"),
         ca_pem: d.join("ca.pem"),
         server_cert: d.join("server.pem"),
         server_key: d.join("server.key"),

@@ -67,6 +67,7 @@ pub struct Ddigest {
     pub home: tempfile::TempDir,
     path_prefix: Option<PathBuf>,
     env: Vec<(String, PathBuf)>,
+    unset: Vec<String>,
 }
 
 impl Ddigest {
@@ -75,7 +76,14 @@ impl Ddigest {
             home: temp_dir("home"),
             path_prefix: None,
             env: Vec::new(),
+            unset: Vec::new(),
         }
+    }
+
+    /// Leaves an environment variable the helper sets unset.
+    pub fn unset(mut self, key: &str) -> Self {
+        self.unset.push(key.to_string());
+        self
     }
 
     /// Sets an environment variable for every run.
@@ -132,13 +140,22 @@ impl Ddigest {
         if let Some(dir) = dir {
             command.current_dir(dir);
         }
-        let mut child = command
+        command
             .args(args)
             .env_clear()
             .env("PATH", path)
             .env("HOME", self.home.path())
             .env("DOCKER_CONFIG", self.docker_config_dir())
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            // The machine's /etc/containers files stay out of the tests.
+            .env(
+                "CONTAINERS_REGISTRIES_CONF",
+                self.home.path().join("registries.conf"),
+            )
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        for key in &self.unset {
+            command.env_remove(key);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -45,13 +45,24 @@ impl Registry {
         Registry::start_with(auth, tls, "")
     }
 
+    /// A TLS registry that also requires a client certificate signed by
+    /// the test CA (`http.tls.clientcas`).
+    pub fn start_mutual_tls() -> Registry {
+        Registry::launch(Auth::None, Tls::Mutual, "")
+    }
+
     /// Starts with `extra` appended to the config (top-level YAML sections).
     pub fn start_with(auth: Auth, tls: bool, extra: &str) -> Registry {
+        Registry::launch(auth, if tls { Tls::Server } else { Tls::None }, extra)
+    }
+
+    fn launch(auth: Auth, tls: Tls, extra: &str) -> Registry {
         let dir = super::temp_dir("registry");
         let port = free_port();
         let config = dir.path().join("config.yml");
         std::fs::write(dir.path().join("htpasswd"), HTPASSWD).expect("write htpasswd");
         let yaml = config_yaml(dir.path(), port, &auth, tls) + extra;
+        let tls = tls != Tls::None;
         std::fs::write(&config, yaml).expect("write config");
         let log = std::fs::File::create(dir.path().join("registry.log")).expect("log file");
         let child = Command::new(BINARY)
@@ -141,20 +152,30 @@ impl Drop for Registry {
     }
 }
 
-fn config_yaml(dir: &Path, port: u16, auth: &Auth, tls: bool) -> String {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    None,
+    Server,
+    Mutual,
+}
+
+fn config_yaml(dir: &Path, port: u16, auth: &Auth, tls: Tls) -> String {
     let mut y = format!(
         "version: 0.1\nlog:\n  level: info\n  formatter: text\n\
          storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
          http:\n  addr: 127.0.0.1:{port}\n  secret: ddigest-test-secret\n",
         dir.join("data").display()
     );
-    if tls {
+    if tls != Tls::None {
         let p = pki();
         y += &format!(
             "  tls:\n    certificate: {}\n    key: {}\n",
             p.server_cert.display(),
             p.server_key.display()
         );
+    }
+    if tls == Tls::Mutual {
+        y += &format!("    clientcas:\n      - {}\n", pki().ca_pem.display());
     }
     match auth {
         Auth::None => {}

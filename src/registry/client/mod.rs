@@ -13,19 +13,21 @@ mod send;
 use super::auth_cache::AuthCache;
 use super::manifest::ACCEPT;
 use super::retry;
-use super::transport::{self, is_loopback, TransportOptions};
+use super::transport::{self, is_loopback, Transport, TransportOptions};
 use crate::auth::challenge::{self, AuthRequest};
 use crate::auth::token::{self, TokenRequest};
 use crate::credentials::config::Credential;
 use crate::credentials::CredentialStore;
 use crate::digest::Digest;
 use crate::reference::Reference;
+use crate::registries_conf::RegistriesConf;
 use crate::secret::Secret;
 use anyhow::{anyhow, bail, Context as _};
 use base64::Engine as _;
 use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,10 +35,11 @@ use std::time::{Duration, Instant};
 /// of its own, and a 401 replaces it anyway.
 const REGISTRY_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
-/// Talks to any number of registries over one HTTP client.
+/// Talks to any number of registries over shared HTTP clients.
 pub struct Client {
-    http: reqwest::Client,
+    transport: Transport,
     credentials: CredentialStore,
+    conf: RegistriesConf,
     insecure: bool,
     retries: u32,
     verbose: bool,
@@ -49,6 +52,10 @@ struct RegistryState {
     domain: String,
     /// The host[:port] requests go to.
     host: String,
+    /// registries.conf allows plain HTTP and unverified TLS here.
+    insecure: bool,
+    /// `-v` said where this registry's credentials come from.
+    said_credentials: AtomicBool,
     /// `https://host` or, after a fallback, `http://host`.
     base: tokio::sync::OnceCell<String>,
     /// Set once `/v2/` was asked for its challenge (runs with several
@@ -71,10 +78,15 @@ fn pull_scope(reference: &Reference) -> String {
 }
 
 impl Client {
-    pub fn new(opts: &TransportOptions, credentials: CredentialStore) -> anyhow::Result<Self> {
+    pub fn new(
+        opts: &TransportOptions,
+        credentials: CredentialStore,
+        conf: RegistriesConf,
+    ) -> anyhow::Result<Self> {
         Ok(Client {
-            http: transport::build_client(opts)?,
+            transport: Transport::new(opts)?,
             credentials,
+            conf,
             insecure: opts.insecure,
             retries: opts.retries,
             verbose: opts.verbose,
@@ -86,8 +98,10 @@ impl Client {
     /// gets several references, its challenge is read once from `/v2/` and
     /// one token is asked for all of their scopes.
     pub fn plan(&self, reference: &Reference) {
-        let state = self.state(reference.domain());
-        state.cache().plan(&pull_scope(reference));
+        for endpoint in self.conf.endpoints(reference).unwrap_or_default() {
+            let state = self.state(endpoint.reference.domain(), endpoint.insecure);
+            state.cache().plan(&pull_scope(&endpoint.reference));
+        }
     }
 
     /// Sends `method` for `/v2/<repository>/manifests/<target>` with the
@@ -113,6 +127,9 @@ impl Client {
         self.request(reference, Method::GET, &tail, None).await
     }
 
+    /// Sends the request to each endpoint registries.conf gives for the
+    /// reference: a mirror's success is the answer, anything else from a
+    /// mirror moves on to the next; the primary's answer is final.
     async fn request(
         &self,
         reference: &Reference,
@@ -120,13 +137,44 @@ impl Client {
         tail: &str,
         accept: Option<&str>,
     ) -> anyhow::Result<reqwest::Response> {
-        let state = self.state(reference.domain());
+        let endpoints = self.conf.endpoints(reference)?;
+        let Some((primary, mirrors)) = endpoints.split_last() else {
+            bail!("registries.conf gives no location for {reference}");
+        };
+        for mirror in mirrors {
+            let at = &mirror.reference;
+            match self
+                .request_at(at, mirror.insecure, &method, tail, accept)
+                .await
+            {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) => self.say(&format!(
+                    "mirror {at}: {}; trying the next",
+                    response.status()
+                )),
+                Err(e) => self.say(&format!("mirror {at}: {e:#}; trying the next")),
+            }
+        }
+        let at = &primary.reference;
+        self.request_at(at, primary.insecure, &method, tail, accept)
+            .await
+    }
+
+    async fn request_at(
+        &self,
+        reference: &Reference,
+        insecure: bool,
+        method: &Method,
+        tail: &str,
+        accept: Option<&str>,
+    ) -> anyhow::Result<reqwest::Response> {
+        let state = self.state(reference.domain(), insecure);
         let scope = pull_scope(reference);
         self.ping(&state, &scope).await?;
         let path = format!("/v2/{}/{tail}", reference.path());
         let sent = state.cache().header_for(&scope, Instant::now());
         let response = self
-            .send(&state, &method, &path, accept, sent.as_ref())
+            .send(&state, method, &path, accept, sent.as_ref())
             .await?;
         let Some(challenge) = challenge_of(&state, &response)? else {
             return Ok(response);
@@ -134,7 +182,14 @@ impl Client {
         let auth = self
             .authenticate(&state, &challenge, &scope, sent.as_ref())
             .await?;
-        self.send(&state, &method, &path, accept, Some(&auth)).await
+        self.send(&state, method, &path, accept, Some(&auth)).await
+    }
+
+    /// A line on stderr with `-v`.
+    fn say(&self, what: &str) {
+        if self.verbose {
+            eprintln!("ddigest: -v: {what}");
+        }
     }
 
     /// For a registry with several planned references: one `GET /v2/`
@@ -157,13 +212,15 @@ impl Client {
         Ok(())
     }
 
-    fn state(&self, domain: &str) -> Arc<RegistryState> {
+    fn state(&self, domain: &str, insecure: bool) -> Arc<RegistryState> {
         let mut map = self.registries.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(domain.to_string())
             .or_insert_with(|| {
                 Arc::new(RegistryState {
                     domain: domain.to_string(),
                     host: transport::api_host(domain).to_string(),
+                    insecure,
+                    said_credentials: AtomicBool::new(false),
                     base: tokio::sync::OnceCell::new(),
                     pinged: tokio::sync::OnceCell::new(),
                     cache: Mutex::new(AuthCache::default()),
@@ -186,11 +243,18 @@ impl Client {
     ) -> anyhow::Result<Secret> {
         let request = challenge::auth_request(header)
             .with_context(|| format!("{} sent an unusable WWW-Authenticate header", state.host))?;
-        let credential = self
+        let found = self
             .credentials
-            .credential_for(&state.domain)
+            .lookup(&state.domain)
             .await
             .with_context(|| format!("looking up credentials for {}", state.domain))?;
+        if self.verbose && !state.said_credentials.swap(true, Ordering::Relaxed) {
+            let source = found
+                .as_ref()
+                .map_or("none found; anonymous", |f| f.source.as_str());
+            self.say(&format!("{}: credentials: {source}", state.domain));
+        }
+        let credential = found.map(|f| f.credential);
         let _fetching = state.fetching.lock().await;
         let now = Instant::now();
         if let Some(current) = state.cache().header_for(scope, now) {
@@ -268,6 +332,17 @@ impl Client {
         realm: &Realm<'_>,
         scopes: &[String],
     ) -> anyhow::Result<token::Token> {
+        let host = reqwest::Url::parse(realm.realm)
+            .ok()
+            .and_then(|u| {
+                Some(format!(
+                    "{}{}",
+                    u.host_str()?,
+                    u.port().map(|p| format!(":{p}")).unwrap_or_default()
+                ))
+            })
+            .unwrap_or_default();
+        let http = self.transport.http_for(&host, false)?;
         let once = || {
             let request = TokenRequest {
                 realm: realm.realm,
@@ -275,9 +350,40 @@ impl Client {
                 scopes,
                 credential: realm.credential,
             };
-            token::fetch(&self.http, request)
+            self.traced_token(&http, request)
         };
         self.retrying(realm.realm, once, token_worth_retrying).await
+    }
+
+    /// One token request, said with `-v` (its scopes, as whom, the outcome).
+    async fn traced_token(
+        &self,
+        http: &reqwest::Client,
+        request: TokenRequest<'_>,
+    ) -> anyhow::Result<token::Token> {
+        let started = Instant::now();
+        let who = match request.credential {
+            None => "anonymously".to_string(),
+            Some(_) if !token::may_send_to(request.realm) => {
+                "anonymously (credentials withheld: the realm is plain HTTP and not this machine)"
+                    .into()
+            }
+            Some(Credential::Basic { username, .. }) => format!("as {username}"),
+            Some(Credential::IdentityToken(_)) => "with an identity token".into(),
+            Some(Credential::RegistryToken(_)) => "with a registry token".into(),
+        };
+        let what = format!(
+            "token {} for {} {who}",
+            request.realm,
+            request.scopes.join(" ")
+        );
+        let result = token::fetch(http, request).await;
+        let ms = started.elapsed().as_millis();
+        match &result {
+            Ok(_) => self.say(&format!("{what}: granted in {ms} ms")),
+            Err(e) => self.say(&format!("{what}: {e:#} in {ms} ms")),
+        }
+        result
     }
 
     fn basic(
@@ -287,10 +393,10 @@ impl Client {
     ) -> anyhow::Result<Secret> {
         let Some(Credential::Basic { username, password }) = credential else {
             bail!(
-                "{} asks for a username and password, and none is configured for {} in {}",
+                "{} asks for a username and password, and none is configured for {} ({})",
                 state.host,
                 state.domain,
-                self.credentials.path().display()
+                self.credentials.places()
             );
         };
         let plain_http = state.base.get().is_some_and(|b| b.starts_with("http://"));

@@ -10,12 +10,12 @@ use crate::secret::Secret;
 use anyhow::anyhow;
 use reqwest::header::{HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, RETRY_AFTER};
 use reqwest::Method;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 impl Client {
     /// Whether the registry may be reached over plain HTTP when HTTPS fails.
     fn http_allowed(&self, state: &RegistryState) -> bool {
-        self.insecure || is_loopback(&state.host)
+        self.insecure || state.insecure || is_loopback(&state.host)
     }
 
     /// Sends a request, again after a passing fault (see `retry`), waiting
@@ -55,7 +55,7 @@ impl Client {
             attempt += 1;
             if self.verbose {
                 eprintln!(
-                    "ddigest: {what}: {}; retry {attempt} of {} in {:.1}s",
+                    "ddigest: -v: {what}: {}; retry {attempt} of {} in {:.1}s",
                     retry.why,
                     self.retries,
                     wait.as_secs_f64()
@@ -73,19 +73,20 @@ impl Client {
         accept: Option<&str>,
         auth: Option<&Secret>,
     ) -> anyhow::Result<reqwest::Response> {
+        let http = self.transport.http_for(&state.host, state.insecure)?;
+        let send = |base: String| self.send_to(&http, base, method, path, accept, auth);
         if let Some(base) = state.base.get() {
-            let sent = self.send_to(base, method, path, accept, auth).await;
-            return sent.map_err(Into::into);
+            return send(base.clone()).await.map_err(Into::into);
         }
         let https = format!("https://{}", state.host);
-        match self.send_to(&https, method, path, accept, auth).await {
+        match send(https.clone()).await {
             Ok(response) => {
                 let _ = state.base.set(https);
                 Ok(response)
             }
             Err(e) if self.http_allowed(state) && may_fall_back_to_http(&e, &state.host) => {
-                let http = format!("http://{}", state.host);
-                let sent = self.send_to(&http, method, path, accept, auth).await;
+                let plain = format!("http://{}", state.host);
+                let sent = send(plain.clone()).await;
                 let response = sent.map_err(|e| {
                     if e.is_connect() {
                         anyhow!(e).context(format!(
@@ -96,7 +97,7 @@ impl Client {
                         anyhow!(e)
                     }
                 })?;
-                let _ = state.base.set(http);
+                let _ = state.base.set(plain);
                 Ok(response)
             }
             Err(e) => Err(e.into()),
@@ -105,13 +106,15 @@ impl Client {
 
     async fn send_to(
         &self,
-        base: &str,
+        http: &reqwest::Client,
+        base: String,
         method: &Method,
         path: &str,
         accept: Option<&str>,
         auth: Option<&Secret>,
     ) -> Result<reqwest::Response, reqwest::Error> {
-        let mut request = self.http.request(method.clone(), format!("{base}{path}"));
+        let url = format!("{base}{path}");
+        let mut request = http.request(method.clone(), &url);
         if let Some(accept) = accept {
             request = request.header(ACCEPT_HEADER, accept);
         }
@@ -120,7 +123,12 @@ impl Client {
             value.set_sensitive(true);
             request = request.header(AUTHORIZATION, value);
         }
-        request.send().await
+        let started = Instant::now();
+        let result = request.send().await;
+        if self.verbose {
+            trace(method, &url, auth, &result, started.elapsed());
+        }
+        result
     }
 }
 
@@ -149,4 +157,32 @@ fn worth_retrying(result: &anyhow::Result<reqwest::Response>) -> Option<Retry> {
             retry::retryable_error(cause).then_some(Retry { after: None, why })
         }
     }
+}
+
+/// `-v`: one request on stderr, its `Authorization` named but never shown.
+fn trace(
+    method: &Method,
+    url: &str,
+    auth: Option<&Secret>,
+    result: &Result<reqwest::Response, reqwest::Error>,
+    took: Duration,
+) {
+    let ms = took.as_millis();
+    let auth = match auth.and_then(|a| a.expose().split(' ').next()) {
+        Some(scheme) => format!("Authorization: {scheme} <redacted>"),
+        None => "no Authorization".to_string(),
+    };
+    let outcome = match result {
+        Ok(response) => {
+            let limit = response
+                .headers()
+                .get("ratelimit-remaining")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| format!("; RateLimit-Remaining: {v}"))
+                .unwrap_or_default();
+            format!("{} {:?}{limit}", response.status(), response.version())
+        }
+        Err(e) => format!("error: {e}"),
+    };
+    eprintln!("ddigest: -v: {method} {url}: {outcome} in {ms} ms ({auth})");
 }
