@@ -6,6 +6,7 @@ use crate::auth::token::TokenRefused;
 use crate::digest::DigestError;
 use crate::image::ImageError;
 use crate::reference::ReferenceError;
+use crate::registries_conf::Blocked;
 use crate::registry::RegistryError;
 use crate::resolve::{DigestMismatch, PlatformMismatch, PlatformNotFound};
 
@@ -64,6 +65,8 @@ pub enum ErrorCode {
     Network,
     /// Any other error status from the registry.
     Registry,
+    /// registries.conf forbids pulling this name.
+    Blocked,
     /// Anything else (unreadable credentials, a misbehaving token server…).
     Other,
 }
@@ -87,6 +90,7 @@ impl ErrorCode {
             ErrorCode::Timeout => "timeout",
             ErrorCode::Network => "network",
             ErrorCode::Registry => "registry",
+            ErrorCode::Blocked => "blocked",
             ErrorCode::Other => "other",
         }
     }
@@ -118,6 +122,9 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
     }
     if cause.is::<PlatformMismatch>() {
         return Some(ErrorCode::PlatformMismatch);
+    }
+    if cause.is::<Blocked>() {
+        return Some(ErrorCode::Blocked);
     }
     if cause.is::<ImageError>() || cause.is::<DigestError>() {
         return Some(ErrorCode::BadManifest);
@@ -171,5 +178,10 @@ mod tests {
         let plain = anyhow::anyhow!("network down");
         assert_eq!(Exit::of_error(&plain), Exit::Failed);
         assert_eq!(ErrorCode::of(&plain), ErrorCode::Other);
+        let blocked = anyhow::Error::from(Blocked("quay.io".into()));
+        assert_eq!(
+            (ErrorCode::of(&blocked).as_str(), Exit::of_error(&blocked)),
+            ("blocked", Exit::Failed)
+        );
     }
 }

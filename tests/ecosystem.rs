@@ -141,6 +141,31 @@ fn mirrors_are_tried_in_order_and_a_mirrors_answer_is_used_as_is() {
         "v1 never reached the primary"
     );
 
+    // A mirror that is down is tried once and then left out for the run.
+    let dead = format!("127.0.0.1:{}", crate::util::registry::free_port());
+    let first_mirror = format!(
+        "[[registry.mirror]]\nlocation = \"{}/team\"",
+        empty_mirror.host()
+    );
+    let dead_first = format!("[[registry.mirror]]\nlocation = \"{dead}/team\"\n{first_mirror}");
+    let path = write(
+        &conf_dir.path().join("dead.conf"),
+        &conf.replace(&first_mirror, &dead_first),
+    );
+    let v2_too = format!("{}/team/app:v2", primary.host());
+    let v1 = format!("{}/team/app:v1", primary.host());
+    let flags = ["-v", "-j", "1", "--retries", "0", &v1, &v2_too];
+    let run = Ddigest::new()
+        .env("CONTAINERS_REGISTRIES_CONF", &path)
+        .run(&flags);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dead_tries = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains(&format!("mirror {dead}/")))
+        .count();
+    assert_eq!(dead_tries, 1, "{}", run.stderr);
+
     let tags_off_mirrors = conf.replace(
         "/cache\"\n",
         "/cache\"\npull-from-mirror = \"digest-only\"\n",

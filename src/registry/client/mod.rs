@@ -56,6 +56,8 @@ struct RegistryState {
     insecure: bool,
     /// `-v` said where this registry's credentials come from.
     said_credentials: AtomicBool,
+    /// A mirror that could not be reached: skipped for the rest of the run.
+    unreachable: std::sync::OnceLock<()>,
     /// `https://host` or, after a fallback, `http://host`.
     base: tokio::sync::OnceCell<String>,
     /// Set once `/v2/` was asked for its challenge (runs with several
@@ -143,16 +145,23 @@ impl Client {
         };
         for mirror in mirrors {
             let at = &mirror.reference;
-            match self
-                .request_at(at, mirror.insecure, &method, tail, accept)
-                .await
-            {
+            let state = self.state(at.domain(), mirror.insecure);
+            if state.unreachable.get().is_some() {
+                continue;
+            }
+            let answer = self.request_at(at, mirror.insecure, &method, tail, accept);
+            match answer.await {
                 Ok(response) if response.status().is_success() => return Ok(response),
-                Ok(response) => self.say(&format!(
-                    "mirror {at}: {}; trying the next",
-                    response.status()
-                )),
-                Err(e) => self.say(&format!("mirror {at}: {e:#}; trying the next")),
+                Ok(response) => {
+                    let status = response.status();
+                    self.say(&format!("mirror {at}: {status}; trying the next"));
+                }
+                Err(e) => {
+                    if unreachable(&e) {
+                        let _ = state.unreachable.set(());
+                    }
+                    self.say(&format!("mirror {at}: {e:#}; trying the next"));
+                }
             }
         }
         let at = &primary.reference;
@@ -221,6 +230,7 @@ impl Client {
                     host: transport::api_host(domain).to_string(),
                     insecure,
                     said_credentials: AtomicBool::new(false),
+                    unreachable: std::sync::OnceLock::new(),
                     base: tokio::sync::OnceCell::new(),
                     pinged: tokio::sync::OnceCell::new(),
                     cache: Mutex::new(AuthCache::default()),
@@ -412,6 +422,13 @@ impl Client {
             &base64::engine::general_purpose::STANDARD.encode(pair),
         )
     }
+}
+
+/// A connection that could not be made or timed out: a mirror down.
+fn unreachable(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<reqwest::Error>())
+        .any(|r| r.is_connect() || r.is_timeout())
 }
 
 /// A token request that failed for a passing reason (the token server's
