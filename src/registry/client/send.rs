@@ -5,7 +5,7 @@
 
 use super::{Client, RegistryState};
 use crate::registry::retry;
-use crate::registry::transport::{is_loopback, may_fall_back_to_http};
+use crate::registry::transport::{is_loopback, may_fall_back_to_http, tls_error};
 use crate::secret::Secret;
 use anyhow::anyhow;
 use reqwest::header::{HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, RETRY_AFTER};
@@ -76,7 +76,9 @@ impl Client {
         let http = self.transport.http_for(&state.host, state.insecure)?;
         let send = |base: String| self.send_to(&http, base, method, path, accept, auth);
         if let Some(base) = state.base.get() {
-            return send(base.clone()).await.map_err(Into::into);
+            return send(base.clone())
+                .await
+                .map_err(|e| explain(e, &state.host));
         }
         let https = format!("https://{}", state.host);
         match send(https.clone()).await {
@@ -100,7 +102,7 @@ impl Client {
                 let _ = state.base.set(plain);
                 Ok(response)
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(explain(e, &state.host)),
         }
     }
 
@@ -185,4 +187,25 @@ fn trace(
         Err(e) => format!("error: {e}"),
     };
     eprintln!("ddigest: -v: {method} {url}: {outcome} in {ms} ms ({auth})");
+}
+
+/// The transport error, with a word on what to do when the server refused
+/// the handshake over the (missing) client certificate.
+fn explain(e: reqwest::Error, host: &str) -> anyhow::Error {
+    use rustls::AlertDescription::{BadCertificate, CertificateRequired};
+    let refused = matches!(
+        tls_error(&e),
+        Some(rustls::Error::AlertReceived(
+            BadCertificate | CertificateRequired
+        ))
+    );
+    let e = anyhow!(e);
+    if refused {
+        e.context(format!(
+            "{host} refused the TLS client certificate, or wants one: \
+             put client.cert and client.key in certs.d/{host}/"
+        ))
+    } else {
+        e
+    }
 }
