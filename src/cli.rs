@@ -63,10 +63,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct PinArgs {
-    /// Files or folders (searched recursively, honouring .gitignore);
-    /// the current folder when none is given.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub files: FilesArgs,
 
     /// Also re-resolve references already pinned and replace their digest
     /// (a platform image's pin stays that platform's).
@@ -77,30 +75,18 @@ pub struct PinArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// How many references are looked up at once.
-    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
-
     #[command(flatten)]
     pub transport: TransportArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files or folders (searched recursively, honouring .gitignore);
-    /// the current folder when none is given.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub files: FilesArgs,
 
     /// Also fail on references that are not pinned to a digest.
     #[arg(long)]
     pub require_pins: bool,
-
-    /// How many references are looked up at once.
-    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
 
     #[command(flatten)]
     pub transport: TransportArgs,
@@ -122,6 +108,20 @@ pub struct LsArgs {
 
     #[command(flatten)]
     pub transport: TransportArgs,
+}
+
+/// The files `pin` and `check` read, and how many lookups run at once.
+#[derive(Debug, Args)]
+pub struct FilesArgs {
+    /// Files or folders (searched recursively, honouring .gitignore);
+    /// the current folder when none is given.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// How many references are looked up at once.
+    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
 }
 
 #[derive(Debug, Args)]
@@ -306,15 +306,15 @@ mod tests {
         };
         assert!(pin.update && pin.dry_run);
         assert_eq!(
-            pin.paths,
+            pin.files.paths,
             [PathBuf::from("a"), PathBuf::from("b/Dockerfile")]
         );
         let cli = parse(&["check", "--require-pins", "-j", "4"]).unwrap();
         let Some(Command::Check(check)) = cli.command else {
             panic!("not check");
         };
-        assert!(check.require_pins && check.paths.is_empty());
-        assert_eq!(check.jobs, 4);
+        assert!(check.require_pins && check.files.paths.is_empty());
+        assert_eq!(check.files.jobs, 4);
         assert!(parse(&["check", "--update"]).is_err());
     }
 

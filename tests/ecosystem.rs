@@ -201,16 +201,18 @@ fn insecure_in_registries_conf_allows_an_unknown_ca_for_that_registry_only() {
     assert_eq!(allowed.run(&[&reference]).digest(), img.digest);
 }
 
+/// An htpasswd registry over TLS holding `private/app:v1`, and its reference.
+fn htpasswd_app() -> (Registry, crate::util::push::Pushed, String) {
+    let reg = Registry::start(Auth::Htpasswd, true);
+    let pusher = Pusher::new(&reg, PushAuth::Basic("alice", "correct horse"));
+    let img = pusher.image("private/app", "v1", false, "linux/amd64");
+    let reference = format!("{}/private/app:v1", reg.host());
+    (reg, img, reference)
+}
+
 #[test]
 fn auth_json_is_read_after_the_docker_config() {
-    let reg = Registry::start(Auth::Htpasswd, true);
-    let img = Pusher::new(&reg, PushAuth::Basic("alice", "correct horse")).image(
-        "private/app",
-        "v1",
-        false,
-        "linux/amd64",
-    );
-    let reference = format!("{}/private/app:v1", reg.host());
+    let (reg, img, reference) = htpasswd_app();
     let good = json!({"auths": {reg.host(): auth_entry("bob", "battery staple")}}).to_string();
     let bad = json!({"auths": {reg.host(): auth_entry("bob", "wrong")}}).to_string();
 
@@ -263,14 +265,7 @@ fn auth_json_is_read_after_the_docker_config() {
 
 #[test]
 fn creds_and_password_stdin_come_before_every_file() {
-    let reg = Registry::start(Auth::Htpasswd, true);
-    let img = Pusher::new(&reg, PushAuth::Basic("alice", "correct horse")).image(
-        "private/app",
-        "v1",
-        false,
-        "linux/amd64",
-    );
-    let reference = format!("{}/private/app:v1", reg.host());
+    let (reg, img, reference) = htpasswd_app();
     let dd = Ddigest::new();
     dd.config(&json!({"auths": {reg.host(): auth_entry("bob", "wrong")}}));
     let flags = [

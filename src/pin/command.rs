@@ -32,9 +32,16 @@ impl Status {
 
 /// `ddigest pin [PATH...]`
 pub async fn pin(args: PinArgs) -> Exit {
-    let (files, mut status) = scan(&args.paths);
+    let (files, mut status) = scan(&args.files.paths);
     let wanted = |r: &Reference| r.digest().is_none() || (args.update && r.tag().is_some());
-    let Some(answers) = look_up(&files, wanted, &args.transport, args.jobs, &mut status).await
+    let Some(answers) = look_up(
+        &files,
+        wanted,
+        &args.transport,
+        args.files.jobs,
+        &mut status,
+    )
+    .await
     else {
         return status.0;
     };
@@ -127,9 +134,16 @@ fn new_digest(
 
 /// `ddigest check [PATH...]`
 pub async fn check(args: CheckArgs) -> Exit {
-    let (files, mut status) = scan(&args.paths);
+    let (files, mut status) = scan(&args.files.paths);
     let wanted = |r: &Reference| r.digest().is_some();
-    let Some(answers) = look_up(&files, wanted, &args.transport, args.jobs, &mut status).await
+    let Some(answers) = look_up(
+        &files,
+        wanted,
+        &args.transport,
+        args.files.jobs,
+        &mut status,
+    )
+    .await
     else {
         return status.0;
     };

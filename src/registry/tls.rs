@@ -24,11 +24,7 @@ pub fn client_config(
     identity: Option<Identity>,
 ) -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier: Arc<dyn ServerCertVerifier> = if insecure {
-        Arc::new(AnyCertificate(provider.clone()))
-    } else {
-        Arc::new(LazyRoots::new(provider.clone(), extra_roots))
-    };
+    let verifier = Arc::new(LazyRoots::new(provider.clone(), extra_roots, insecure));
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
@@ -41,11 +37,14 @@ pub fn client_config(
     Ok(config)
 }
 
-/// webpki verification against roots loaded on first use.
+/// webpki verification against roots loaded on first use. With
+/// `insecure` any certificate is accepted; the handshake's own signatures
+/// are still checked, so the peer holds the key it presents.
 #[derive(Debug)]
 struct LazyRoots {
     provider: Arc<CryptoProvider>,
     extra: Vec<CertificateDer<'static>>,
+    insecure: bool,
     /// `--ca-file` and the bundle file.
     bundle: OnceLock<Result<Arc<WebPkiServerVerifier>, Error>>,
     /// `--ca-file`, the bundle file and the certificate directories.
@@ -53,10 +52,15 @@ struct LazyRoots {
 }
 
 impl LazyRoots {
-    fn new(provider: Arc<CryptoProvider>, extra: Vec<CertificateDer<'static>>) -> Self {
+    fn new(
+        provider: Arc<CryptoProvider>,
+        extra: Vec<CertificateDer<'static>>,
+        insecure: bool,
+    ) -> Self {
         LazyRoots {
             provider,
             extra,
+            insecure,
             bundle: OnceLock::new(),
             everything: OnceLock::new(),
         }
@@ -102,6 +106,9 @@ impl ServerCertVerifier for LazyRoots {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
         let verify = |v: Arc<WebPkiServerVerifier>| {
             v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
         };
@@ -144,55 +151,5 @@ impl ServerCertVerifier for LazyRoots {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
-    }
-}
-
-/// `--insecure`: any certificate is accepted; the handshake's own
-/// signatures are still checked, so the peer holds the key it presents.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -193,13 +193,18 @@ fn trace(
 /// the handshake over the (missing) client certificate.
 fn explain(e: reqwest::Error, host: &str) -> anyhow::Error {
     use rustls::AlertDescription::{BadCertificate, CertificateRequired};
-    let refused = matches!(
+    let typed = matches!(
         tls_error(&e),
         Some(rustls::Error::AlertReceived(
             BadCertificate | CertificateRequired
         ))
     );
     let e = anyhow!(e);
+    // Over HTTP/2 the alert reaches us through h2, whose error chain skips
+    // the TLS error itself; its text is still there.
+    let text = format!("{e:#}");
+    let said = ["alert: BadCertificate", "alert: CertificateRequired"];
+    let refused = typed || said.iter().any(|s| text.contains(s));
     if refused {
         e.context(format!(
             "{host} refused the TLS client certificate, or wants one: \
