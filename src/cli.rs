@@ -176,9 +176,10 @@ pub struct TransportArgs {
     pub retries: u32,
 
     /// Credentials for the registries of this run, as USER:PASSWORD (or
-    /// USER:TOKEN); they come before any config file. Prefer
+    /// USER:TOKEN), or USER alone to be asked for the password on the
+    /// terminal; they come before any config file. In scripts prefer
     /// --username with --password-stdin, which keeps them out of `ps`.
-    #[arg(long, value_name = "USER:PASSWORD", value_parser = parse_creds, conflicts_with = "username")]
+    #[arg(long, value_name = "USER[:PASSWORD]", value_parser = parse_creds, conflicts_with = "username")]
     pub creds: Option<Creds>,
 
     /// The username for --password-stdin.
@@ -196,11 +197,12 @@ pub struct TransportArgs {
     pub verbose: bool,
 }
 
-/// `--creds USER:PASSWORD`, the password kept out of `Debug`.
+/// `--creds USER[:PASSWORD]`, the password kept out of `Debug`; `None`
+/// when it is to be asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Creds {
     pub username: String,
-    pub password: Secret,
+    pub password: Option<Secret>,
 }
 
 /// Output of the resolve command.
@@ -228,17 +230,17 @@ pub enum ListFormat {
 pub const DEFAULT_JOBS: u16 = 64;
 
 fn parse_creds(s: &str) -> Result<Creds, String> {
-    match s.split_once(':') {
-        Some((user, pass)) if !user.is_empty() && !pass.is_empty() => Ok(Creds {
-            username: user.to_string(),
-            password: Secret::new(pass.to_string()),
-        }),
-        _ => Err(
-            "expected USER:PASSWORD; for a password kept off the command line use \
-                  --username USER --password-stdin"
-                .into(),
-        ),
+    let (username, password) = match s.split_once(':') {
+        Some((user, pass)) => (user, Some(pass)),
+        None => (s, None),
+    };
+    if username.is_empty() || password == Some("") {
+        return Err("expected USER:PASSWORD, or USER alone to be asked for the password".into());
     }
+    Ok(Creds {
+        username: username.to_string(),
+        password: password.map(|p| Secret::new(p.to_string())),
+    })
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -322,15 +324,16 @@ mod tests {
     fn credentials_on_the_command_line() {
         let cli = parse(&["--creds", "bob:pa:ss", "node"]).unwrap();
         let creds = cli.transport.creds.clone().unwrap();
-        assert_eq!(
-            (creds.username.as_str(), creds.password.expose()),
-            ("bob", "pa:ss")
-        );
+        let password = creds.password.as_ref().map(Secret::expose);
+        assert_eq!((creds.username.as_str(), password), ("bob", Some("pa:ss")));
         assert!(
             !format!("{cli:?}").contains("pa:ss"),
             "Debug redacts the password"
         );
-        assert!(parse(&["--creds", "bob", "node"]).is_err());
+        let ask = parse(&["--creds", "bob", "node"]).unwrap().transport.creds;
+        assert_eq!(ask.unwrap().password, None, "to be asked for");
+        assert!(parse(&["--creds", "bob:", "node"]).is_err());
+        assert!(parse(&["--creds", ":pw", "node"]).is_err());
         assert!(
             parse(&["--username", "bob", "node"]).is_err(),
             "needs --password-stdin"

@@ -31,12 +31,32 @@ pub(crate) fn client(args: &TransportArgs) -> anyhow::Result<Client> {
     Client::new(&transport, credentials, registries_conf::load::load()?)
 }
 
+/// Asks for the password on the terminal, without echo.
+fn ask_password(username: &str) -> anyhow::Result<Secret> {
+    let password =
+        rpassword::prompt_password(format!("Password for {username}: ")).map_err(|e| {
+            anyhow::anyhow!(
+                "--creds {username}: cannot ask for the password ({e}); \
+             give USER:PASSWORD, or --username with --password-stdin"
+            )
+        })?;
+    anyhow::ensure!(
+        !password.is_empty(),
+        "--creds {username}: no password given"
+    );
+    Ok(Secret::new(password))
+}
+
 /// `--creds`, or `--username` with the password read from stdin.
 fn explicit_credential(args: &TransportArgs) -> anyhow::Result<Option<Credential>> {
     if let Some(creds) = &args.creds {
+        let password = match &creds.password {
+            Some(password) => password.clone(),
+            None => ask_password(&creds.username)?,
+        };
         return Ok(Some(Credential::Basic {
             username: creds.username.clone(),
-            password: creds.password.clone(),
+            password,
         }));
     }
     let Some(username) = args.username.clone().filter(|_| args.password_stdin) else {

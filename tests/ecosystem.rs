@@ -304,6 +304,65 @@ fn creds_and_password_stdin_come_before_every_file() {
     );
 }
 
+/// `--creds USER` asks for the password on the terminal (here a pty made by
+/// util-linux `script`, fed the password), and says what to do without one.
+#[test]
+fn creds_without_a_password_asks_on_the_terminal() {
+    let (_reg, img, reference) = htpasswd_app();
+    let no_tty = Ddigest::new().run(&["--ca-file", &ca(), "--creds", "alice", &reference]);
+    assert!(
+        no_tty.fails(1).contains("cannot ask for the password"),
+        "{}",
+        no_tty.stderr
+    );
+
+    let dir = temp_dir("prompt");
+    let (out, typescript) = (dir.path().join("stdout"), dir.path().join("typescript"));
+    let command = format!(
+        "'{}' --ca-file '{}' --creds alice '{reference}' > '{}'",
+        env!("CARGO_BIN_EXE_ddigest"),
+        ca(),
+        out.display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command])
+        .arg(&typescript)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("CONTAINERS_REGISTRIES_CONF", dir.path().join("none.conf"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("script (util-linux) runs");
+    use std::io::Write as _;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"correct horse\n").unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let terminal = std::fs::read_to_string(&typescript).unwrap_or_default();
+    assert!(status.success(), "{terminal}");
+    assert!(terminal.contains("Password for alice: "), "{terminal:?}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), img.digest);
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_binary() {
+    let dd = Ddigest::new();
+    let bash = dd.run(&["completions", "bash"]);
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    assert!(
+        bash.stdout.contains("complete -F _ddigest") && bash.stdout.contains("--password-stdin")
+    );
+    let man = dd.run(&["man"]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.contains(".TH ddigest 1") && man.stdout.contains(".SH \"ddigest pin\""));
+    assert!(
+        dd.run(&["completions", "tcsh"]).code == 2,
+        "an unknown shell is a usage error"
+    );
+}
+
 #[test]
 fn certs_d_gives_a_host_its_ca_and_client_certificate() {
     let reg = Registry::start_mutual_tls();
