@@ -77,9 +77,11 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Every `containers`-like list, at any depth.
+    /// Every `containers`-like list, at any depth. Aliases are not walked
+    /// into (their anchors are walked where they stand), so a file of
+    /// nested aliases cannot make the walk grow exponentially.
     fn kubernetes(&mut self, node: &'a Node) {
-        match self.resolve(node) {
+        match node {
             Node::Map(pairs) => {
                 for (key, value) in pairs {
                     let is_list = matches!(

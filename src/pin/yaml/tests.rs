@@ -85,3 +85,15 @@ fn broken_yaml_is_an_error_with_its_position() {
     .unwrap_err();
     assert!(err.contains("line"), "{err}");
 }
+
+#[test]
+fn nested_aliases_are_not_walked_again_and_again() {
+    // Each level doubles the aliases: walking into them would visit 2^40 nodes.
+    let mut text =
+        String::from("apiVersion: v1\nkind: List\nl0: &l0 [{containers: [{image: busybox:1}]}]\n");
+    for i in 1..40 {
+        text += &format!("l{i}: &l{i} [*l{p}, *l{p}]\n", p = i - 1);
+    }
+    let found = scan(&text, Rules::ByContent).unwrap();
+    assert_eq!(found.sites.len(), 1);
+}
