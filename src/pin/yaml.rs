@@ -171,18 +171,29 @@ impl<'a> Scanner<'a> {
 
     /// `key`'s value in a mapping, looking through `<<` merges.
     fn get(&self, node: &'a Node, key: &str) -> Option<&'a Node> {
+        self.get_merged(node, key, 0)
+    }
+
+    /// `get` through at most `MAX_MERGES` levels of `<<`: an anchor can be
+    /// merged into itself (`&a {<<: *a}`), which must not loop.
+    fn get_merged(&self, node: &'a Node, key: &str, depth: usize) -> Option<&'a Node> {
         let Node::Map(pairs) = self.resolve(node) else {
             return None;
         };
         if let Some((_, value)) = pairs.iter().find(|(k, _)| scalar(k) == Some(key)) {
             return Some(value);
         }
+        if depth >= MAX_MERGES {
+            return None;
+        }
         let merged = pairs.iter().filter(|(k, _)| scalar(k) == Some("<<"));
         merged
             .map(|(_, v)| self.resolve(v))
             .find_map(|source| match source {
-                Node::Seq(items) => items.iter().find_map(|item| self.get(item, key)),
-                other => self.get(other, key),
+                Node::Seq(items) => items
+                    .iter()
+                    .find_map(|item| self.get_merged(item, key, depth + 1)),
+                other => self.get_merged(other, key, depth + 1),
             })
     }
 
@@ -251,6 +262,9 @@ fn parse(text: &str) -> Result<Parsed, ScanError> {
         }
     }
 }
+
+/// How many `<<` merges deep a key is looked for.
+const MAX_MERGES: usize = 16;
 
 /// Nesting deeper than this is not a file ddigest edits.
 const MAX_DEPTH: usize = 256;

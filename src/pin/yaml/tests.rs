@@ -97,3 +97,14 @@ fn nested_aliases_are_not_walked_again_and_again() {
     let found = scan(&text, Rules::ByContent).unwrap();
     assert_eq!(found.sites.len(), 1);
 }
+
+#[test]
+fn an_anchor_merged_into_itself_does_not_loop() {
+    let text = "services:\n  s: &a\n    <<: *a\n    build: .\n  t:\n    <<: *a\n";
+    assert!(scan(text, Rules::ByContent).unwrap().sites.is_empty());
+    // Found by fuzzing (fuzz/regressions/pin_scanners): a stack overflow.
+    let found = include_bytes!(
+        "../../../fuzz/regressions/pin_scanners/crash-d54e3c5ee049234be42ce67a520d29e06df97557"
+    );
+    let _ = scan(&String::from_utf8_lossy(found), Rules::ByContent);
+}
