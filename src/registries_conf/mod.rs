@@ -121,10 +121,6 @@ impl RegistriesConf {
         Ok(())
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.registries.is_empty()
-    }
-
     /// The endpoints to try for `reference`, in order; the reference itself
     /// when no table matches.
     pub fn endpoints(&self, reference: &Reference) -> Result<Vec<Endpoint>, Blocked> {
