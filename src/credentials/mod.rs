@@ -13,7 +13,7 @@ pub mod helper;
 use anyhow::{anyhow, Context as _};
 use config::{Credential, DockerConfig, Source};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 /// A credential and where it came from (said by `-v`).
@@ -71,20 +71,6 @@ impl CredentialStore {
         }
     }
 
-    /// A store that reads only the Docker config at `path`.
-    pub fn at(path: PathBuf) -> Self {
-        CredentialStore {
-            explicit: None,
-            docker: ConfigFile::new(path),
-            containers: Vec::new(),
-            cache: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.docker.path
-    }
-
     /// Where credentials are looked for, for messages.
     pub fn places(&self) -> String {
         let mut places: Vec<String> = vec![self.docker.path.display().to_string()];
@@ -93,12 +79,6 @@ impl CredentialStore {
             places.insert(0, "--creds".into());
         }
         places.join(", ")
-    }
-
-    /// The credential for the registry named `domain` in a reference, or
-    /// `None` for anonymous access.
-    pub async fn credential_for(&self, domain: &str) -> anyhow::Result<Option<Credential>> {
-        Ok(self.lookup(domain).await?.map(|f| f.credential))
     }
 
     /// The credential for `domain` and where it was found.
