@@ -8,7 +8,7 @@ use crate::image::ImageError;
 use crate::reference::ReferenceError;
 use crate::registries_conf::Blocked;
 use crate::registry::RegistryError;
-use crate::resolve::{DigestMismatch, PlatformMismatch, PlatformNotFound};
+use crate::resolve::{DigestMismatch, IndexProblem, PlatformMismatch, PlatformNotFound};
 
 /// How a run of ddigest ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,7 +126,7 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
     if cause.is::<Blocked>() {
         return Some(ErrorCode::Blocked);
     }
-    if cause.is::<ImageError>() || cause.is::<DigestError>() {
+    if cause.is::<ImageError>() || cause.is::<DigestError>() || cause.is::<IndexProblem>() {
         return Some(ErrorCode::BadManifest);
     }
     if let Some(e) = cause.downcast_ref::<reqwest::Error>() {

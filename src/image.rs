@@ -19,8 +19,12 @@ const ATTESTATION: &str = "attestation-manifest";
 /// A manifest, as far as choosing a platform needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Manifest {
-    /// A Docker manifest list or OCI index.
-    Index { entries: Vec<Entry> },
+    /// A Docker manifest list or OCI index. `skipped` says which entries
+    /// were left out for a malformed `platform`, and why.
+    Index {
+        entries: Vec<Entry>,
+        skipped: Vec<String>,
+    },
     /// A single image, whose platform is in its config blob.
     Image { config: Digest },
 }
@@ -88,22 +92,34 @@ struct RawDescriptor {
     digest: String,
     #[serde(default)]
     size: u64,
-    platform: Option<RawPlatform>,
+    platform: Option<serde_json::Value>,
     #[serde(default)]
     annotations: BTreeMap<String, String>,
 }
 
+/// A descriptor's `platform` or an image config's platform fields.
 #[derive(Deserialize)]
 struct RawPlatform {
     os: String,
     architecture: String,
     #[serde(default)]
     variant: Option<String>,
+    #[serde(default, rename = "os.version")]
+    os_version: Option<String>,
+    #[serde(default, rename = "os.features")]
+    os_features: Option<Vec<String>>,
 }
 
 impl RawPlatform {
-    fn into_platform(self) -> Platform {
-        Platform::new(&self.os, &self.architecture, self.variant.as_deref())
+    fn into_platform(self) -> Result<Platform, String> {
+        if self.os.is_empty() || self.architecture.is_empty() {
+            return Err("an empty os or architecture".to_string());
+        }
+        let features = self.os_features.unwrap_or_default();
+        Ok(
+            Platform::new(&self.os, &self.architecture, self.variant.as_deref())
+                .with_os(self.os_version.as_deref(), &features),
+        )
     }
 }
 
@@ -126,9 +142,14 @@ pub fn parse_manifest(bytes: &[u8], content_type: Option<&str>) -> Result<Manife
     };
     match kind {
         Kind::Index => {
-            let entries = raw.manifests.unwrap_or_default();
-            let entries = entries.into_iter().map(entry).collect::<Result<_, _>>()?;
-            Ok(Manifest::Index { entries })
+            let (mut entries, mut skipped) = (Vec::new(), Vec::new());
+            for raw in raw.manifests.unwrap_or_default() {
+                match entry(raw)? {
+                    Ok(entry) => entries.push(entry),
+                    Err(why) => skipped.push(why),
+                }
+            }
+            Ok(Manifest::Index { entries, skipped })
         }
         Kind::Image => {
             let config = raw.config.ok_or(ImageError::NoConfig)?;
@@ -144,22 +165,40 @@ enum Kind {
     Image,
 }
 
-fn entry(raw: RawDescriptor) -> Result<Entry, ImageError> {
+/// An index entry; the inner error is a malformed `platform`, which
+/// leaves the entry out (containerd could not match it either) with a
+/// reason, rather than failing the whole index.
+fn entry(raw: RawDescriptor) -> Result<Result<Entry, String>, ImageError> {
     let digest = Digest::parse(&raw.digest).map_err(|_| ImageError::BadDigest(raw.digest))?;
-    Ok(Entry {
+    let platform = match raw.platform {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => match serde_json::from_value::<RawPlatform>(value)
+            .map_err(|e| e.to_string())
+            .and_then(RawPlatform::into_platform)
+        {
+            Ok(platform) => Some(platform),
+            Err(why) => {
+                return Ok(Err(format!(
+                    "index entry {digest} has a malformed platform ({why}); skipped"
+                )))
+            }
+        },
+    };
+    Ok(Ok(Entry {
         digest,
         media_type: raw.media_type,
         size: raw.size,
-        platform: raw.platform.map(RawPlatform::into_platform),
+        platform,
         annotations: raw.annotations,
-    })
+    }))
 }
 
-/// The platform an image config declares (`os`, `architecture`, `variant`).
+/// The platform an image config declares (`os`, `architecture`, `variant`,
+/// `os.version`, `os.features`).
 pub fn config_platform(bytes: &[u8]) -> Result<Platform, ImageError> {
     let raw: RawPlatform =
         serde_json::from_slice(bytes).map_err(|e| ImageError::BadConfig(e.to_string()))?;
-    Ok(raw.into_platform())
+    raw.into_platform().map_err(ImageError::BadConfig)
 }
 
 #[cfg(test)]
@@ -179,7 +218,7 @@ mod tests {
               "platform":{{"os":"unknown","architecture":"unknown"}},
               "annotations":{{"{REFERENCE_TYPE}":"attestation-manifest","{REFERENCE_DIGEST}":"{D1}"}}}}]}}"#
         );
-        let Manifest::Index { entries } = parse_manifest(body.as_bytes(), None).unwrap() else {
+        let Manifest::Index { entries, .. } = parse_manifest(body.as_bytes(), None).unwrap() else {
             panic!("not an index");
         };
         assert_eq!(entries.len(), 2);
@@ -207,7 +246,10 @@ mod tests {
         let index = r#"{"schemaVersion":2,"manifests":[]}"#;
         assert_eq!(
             parse_manifest(index.as_bytes(), Some(DOCKER_LIST)),
-            Ok(Manifest::Index { entries: vec![] })
+            Ok(Manifest::Index {
+                entries: vec![],
+                skipped: vec![]
+            })
         );
         assert!(matches!(
             parse_manifest(br#"{"schemaVersion":1}"#, Some("application/json")),
@@ -222,6 +264,29 @@ mod tests {
             parse_manifest(bad.as_bytes(), None),
             Err(ImageError::BadDigest(_))
         ));
+    }
+
+    #[test]
+    fn a_malformed_platform_skips_its_entry() {
+        let body = format!(
+            r#"{{"manifests":[{{"digest":"{D1}","size":1,"platform":{{"architecture":"amd64"}}}},
+            {{"digest":"{D2}","size":2,"platform":{{"os":"windows","architecture":"amd64",
+              "os.version":"10.0.20348.2113","os.features":["win32k"]}}}}]}}"#
+        );
+        let Manifest::Index { entries, skipped } = parse_manifest(body.as_bytes(), None).unwrap()
+        else {
+            panic!("not an index");
+        };
+        assert_eq!(entries.len(), 1);
+        assert_eq!(
+            entries[0].platform.as_ref().unwrap().to_string(),
+            "windows(10.0.20348.2113+win32k)/amd64"
+        );
+        assert_eq!(skipped.len(), 1);
+        assert!(
+            skipped[0].contains(D1) && skipped[0].contains("os"),
+            "{skipped:?}"
+        );
     }
 
     #[test]

@@ -136,6 +136,10 @@ struct JsonListing<'a> {
 #[serde(rename_all = "camelCase")]
 struct JsonRow<'a> {
     platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    os_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    os_features: &'a [String],
     digest: &'a str,
     media_type: &'a str,
     size: Option<u64>,
@@ -155,6 +159,8 @@ pub fn listing_json(input: &str, reference: &Reference, listing: &Listing) -> St
         .iter()
         .map(|row| JsonRow {
             platform: row.platform.as_ref().map(Platform::to_string),
+            os_version: row.platform.as_ref().and_then(|p| p.os_version.as_deref()),
+            os_features: row.platform.as_ref().map_or(&[], |p| &p.os_features),
             digest: &row.digest,
             media_type: &row.media_type,
             size: row.size,

@@ -1,4 +1,4 @@
-//! Runs the shared conformance vectors (`../shared/conformance`) against the
+//! Runs the conformance vectors kept in `tests/data/conformance` against the
 //! pure modules: every case of the reference families ddigest implements,
 //! the grammar pieces, go-digest's parse cases and the real manifests'
 //! digests. Deliberate differences from upstream are listed in
@@ -9,21 +9,16 @@ use ddigest::reference::{grammar, AnyReference, Reference, ReferenceError};
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// The vectors, copied into the repository (each folder's README names
+/// its upstream project, commit and licence).
 fn conformance_dir() -> PathBuf {
-    match std::env::var_os("DDIGEST_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance")
 }
 
 fn load(name: &str) -> Vec<Value> {
     let path = conformance_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {} ({e}); set DDIGEST_CONFORMANCE_DIR",
-            path.display()
-        )
-    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {} ({e})", path.display()));
     serde_json::from_str(&text).expect("conformance file is JSON")
 }
 
@@ -178,7 +173,7 @@ fn run_case(case: &Value) -> Option<Result<(), String>> {
 
 #[test]
 fn reference_vectors() {
-    let cases = load("reference.json");
+    let cases = load("reference/reference.json");
     let (mut run, mut passed, mut failures) = (0, 0, Vec::new());
     for case in &cases {
         let input = case["input"].as_str().unwrap_or_default();
@@ -222,7 +217,7 @@ fn deliberate_differences_behave_as_documented() {
 fn digest_vectors() {
     let supported = ["sha256", "sha512"];
     let (mut run, mut skipped) = (0, 0);
-    for case in load("digest.json") {
+    for case in load("digest/digest.json") {
         if case["api"] != "Parse" {
             continue;
         }
@@ -272,7 +267,7 @@ fn manifest_files_hash_to_their_digests() {
 
 #[test]
 fn every_invalid_reference_exits_2_saying_why() {
-    let inputs: Vec<String> = load("reference.json")
+    let inputs: Vec<String> = load("reference/reference.json")
         .iter()
         .filter(|c| c["api"] == "ParseNormalizedNamed" && c["valid"] == false)
         .filter_map(|c| c["input"].as_str().map(str::to_string))

@@ -12,4 +12,6 @@ mod figures;
 mod formats;
 mod pin;
 mod platform;
+mod platform_rules;
+mod platform_vectors;
 mod resolve;

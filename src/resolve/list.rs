@@ -34,9 +34,10 @@ pub struct Row {
 pub async fn list(client: &Client, reference: &Reference, verify: bool) -> anyhow::Result<Listing> {
     let fetched = fetch(client, reference, verify).await?;
     let manifest = read_manifest(&fetched)?;
-    let top = fetched.resolved;
+    let mut top = fetched.resolved;
     match manifest {
-        Manifest::Index { entries } => {
+        Manifest::Index { entries, skipped } => {
+            top.warnings.extend(skipped);
             let rows = entries
                 .iter()
                 .map(|e| Row {

@@ -10,7 +10,8 @@ mod platform;
 
 pub use list::{list, Listing, Row};
 pub use platform::{
-    image_platform, read_manifest, resolve_platforms, PlatformMismatch, PlatformNotFound,
+    image_platform, read_manifest, resolve_platforms, IndexProblem, PlatformMismatch,
+    PlatformNotFound,
 };
 
 use crate::digest::Digest;
@@ -51,9 +52,11 @@ pub struct ResolveOptions {
 
 /// The manifest's bytes do not hash to the digest they must have.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("digest mismatch: {what} is {expected}, but the manifest bytes hash to {actual}")]
+#[error("digest mismatch: {what} is {expected}, but {of} hashes to {actual}")]
 pub struct DigestMismatch {
     pub what: &'static str,
+    /// What was hashed: `the manifest`, `the image config`.
+    pub of: &'static str,
     pub expected: Digest,
     pub actual: Digest,
 }
@@ -130,6 +133,7 @@ async fn by_tag(
             let actual = claimed.algorithm().hash(&bytes);
             let mismatch = DigestMismatch {
                 what: "the registry's Docker-Content-Digest",
+                of: "the manifest",
                 expected: claimed,
                 actual,
             };
@@ -160,6 +164,7 @@ pub async fn by_digest(
     if !wanted.matches(&bytes) {
         return Err(DigestMismatch {
             what: "the digest asked for",
+            of: "the manifest",
             expected: wanted.clone(),
             actual: wanted.algorithm().hash(&bytes),
         }

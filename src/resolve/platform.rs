@@ -1,9 +1,13 @@
-//! `--platform`: from a list or index, the entry for each platform asked for
-//! (attestations never, nested indexes followed); from a single image, its
-//! own digest when its config declares that platform, an error otherwise.
-//! The list is fetched once however many platforms are asked for.
+//! `--platform`: from a list or index, the entry for each platform asked for,
+//! chosen as containerd's image walk (`images.Manifest`) chooses: entries
+//! whose platform matches, the preferred first (`Platform::preference`),
+//! then entries with no platform; only the first is followed — a nested
+//! index is searched the same way, an image without a platform is checked
+//! through its config. Attestations are never chosen. From a single image:
+//! its own digest when its config declares that platform, an error
+//! otherwise. The list is fetched once however many platforms are asked for.
 
-use super::{by_digest, fetch, Fetched, Resolved};
+use super::{by_digest, fetch, DigestMismatch, Fetched, Resolved};
 use crate::digest::Digest;
 use crate::image::{config_platform, parse_manifest, Entry, Manifest};
 use crate::platform::Platform;
@@ -13,7 +17,7 @@ use crate::registry::{Client, RegistryError};
 use anyhow::Context as _;
 
 /// How deep indexes inside indexes are followed.
-const MAX_DEPTH: usize = 4;
+pub const MAX_DEPTH: usize = 4;
 
 /// The list or index has no entry for the platform.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +27,21 @@ pub struct PlatformNotFound {
     pub kind: &'static str,
     pub available: Vec<String>,
 }
+
+impl PlatformNotFound {
+    /// Says what the nested index that was searched holds.
+    fn naming_nested(mut self, inner: &PlatformNotFound) -> Self {
+        let text = format!("a nested index ({})", available_text(&inner.available));
+        for name in &mut self.available {
+            if name == NESTED {
+                name.clone_from(&text);
+            }
+        }
+        self
+    }
+}
+
+const NESTED: &str = "a nested index";
 
 fn available_text(available: &[String]) -> String {
     if available.is_empty() {
@@ -40,6 +59,15 @@ pub struct PlatformMismatch {
     pub actual: Platform,
 }
 
+/// An index that cannot be walked as it says it is built.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexProblem {
+    #[error("indexes are nested more than {MAX_DEPTH} deep; ddigest follows at most {MAX_DEPTH}")]
+    TooDeep,
+    #[error("entry {0} says it is an index but is a single image")]
+    NotAnIndex(Digest),
+}
+
 /// Resolves `reference` once per platform, in the order given. The outer
 /// error is a failure to fetch or read the manifest itself; the inner ones
 /// are per platform.
@@ -52,7 +80,7 @@ pub async fn resolve_platforms(
     let top = fetch(client, reference, verify).await?;
     let mut results = Vec::with_capacity(platforms.len());
     match read_manifest(&top)? {
-        Manifest::Index { entries } => {
+        Manifest::Index { entries, skipped } => {
             let walk = Walk {
                 client,
                 reference,
@@ -61,7 +89,9 @@ pub async fn resolve_platforms(
             for wanted in platforms {
                 let mut found = walk.choose(&entries, wanted, 0).await;
                 if let Ok(found) = &mut found {
-                    found.warnings.splice(0..0, top.resolved.warnings.clone());
+                    let mut first = top.resolved.warnings.clone();
+                    first.extend(skipped.iter().cloned());
+                    found.warnings.splice(0..0, first);
                 }
                 results.push(found);
             }
@@ -95,7 +125,8 @@ fn single(top: &Fetched, actual: &Platform, wanted: &Platform) -> anyhow::Result
     Ok(resolved)
 }
 
-/// The platform an image's config blob declares.
+/// The platform an image's config blob declares; the blob must hash to
+/// its digest.
 pub async fn image_platform(
     client: &Client,
     reference: &Reference,
@@ -110,7 +141,13 @@ pub async fn image_platform(
         .await
         .with_context(|| format!("reading the image config from {url}"))?;
     if !config.matches(&bytes) {
-        anyhow::bail!("the image config at {url} does not hash to {config}");
+        return Err(DigestMismatch {
+            what: "the manifest's config descriptor",
+            of: "the image config",
+            expected: config.clone(),
+            actual: config.algorithm().hash(&bytes),
+        }
+        .into());
     }
     config_platform(&bytes).with_context(|| format!("image config {config}"))
 }
@@ -129,66 +166,107 @@ impl Walk<'_> {
         wanted: &Platform,
         depth: usize,
     ) -> anyhow::Result<Resolved> {
-        let matching: Vec<&Entry> = entries
-            .iter()
-            .filter(|e| !e.is_attestation())
+        let runnable = || entries.iter().filter(|e| !e.is_attestation());
+        let mut matching: Vec<&Entry> = runnable()
             .filter(|e| e.platform.as_ref().is_some_and(|p| wanted.matches(p)))
             .collect();
-        if let Some(first) = matching.first() {
-            let mut found = self.take(first, wanted, depth).await?;
-            if matching.len() > 1 {
-                found.warnings.push(format!(
-                    "{} entries are for {wanted}; using the first",
-                    matching.len()
-                ));
-            }
-            return Ok(found);
-        }
-        // Entries without a platform: nested indexes are searched in turn.
-        for nested in entries
-            .iter()
-            .filter(|e| e.platform.is_none() && e.is_index())
-        {
-            if let Ok(found) = self.take(nested, wanted, depth).await {
-                return Ok(found);
-            }
-        }
-        Err(PlatformNotFound {
+        matching.sort_by(|a, b| match (&a.platform, &b.platform) {
+            (Some(a), Some(b)) => wanted.preference(a, b),
+            _ => std::cmp::Ordering::Equal,
+        });
+        let unlabelled = runnable().find(|e| e.platform.is_none());
+        let not_found = || PlatformNotFound {
             wanted: wanted.clone(),
             kind: "index",
             available: available(entries),
+        };
+        let Some(first) = matching.first().copied().or(unlabelled) else {
+            return Err(not_found().into());
+        };
+        let mut found = if first.is_index() {
+            match self.nested(first, wanted, depth).await {
+                Err(e) => match e.downcast::<PlatformNotFound>() {
+                    Ok(inner) => return Err(not_found().naming_nested(&inner).into()),
+                    Err(e) => return Err(e),
+                },
+                Ok(found) => found,
+            }
+        } else if first.platform.is_none() {
+            match self.unlabelled_image(first, wanted).await? {
+                Some(found) => found,
+                None => return Err(not_found().into()),
+            }
+        } else {
+            self.take(first).await?
+        };
+        let same = |e: &&&Entry| {
+            e.platform.as_ref().map(Platform::normalized)
+                == first.platform.as_ref().map(Platform::normalized)
+        };
+        let equal = matching.iter().filter(same).count();
+        if equal > 1 {
+            found
+                .warnings
+                .push(format!("{equal} entries are for {wanted}; using the first"));
         }
-        .into())
+        Ok(found)
     }
 
-    /// The digest an entry resolves to: its own, or, for an index, the
-    /// entry chosen inside it.
-    async fn take(
+    /// The entry chosen inside a nested index.
+    async fn nested(
         &self,
         entry: &Entry,
         wanted: &Platform,
         depth: usize,
     ) -> anyhow::Result<Resolved> {
-        if entry.is_index() {
-            if depth >= MAX_DEPTH {
-                anyhow::bail!("indexes are nested more than {MAX_DEPTH} deep");
-            }
-            let nested = by_digest(self.client, self.reference, &entry.digest).await?;
-            let Manifest::Index { entries } = read_manifest(&nested)? else {
-                anyhow::bail!("entry {} says it is an index but is not", entry.digest);
-            };
-            return Box::pin(self.choose(&entries, wanted, depth + 1)).await;
+        if depth >= MAX_DEPTH {
+            return Err(IndexProblem::TooDeep.into());
         }
+        let nested = by_digest(self.client, self.reference, &entry.digest).await?;
+        let Manifest::Index { entries, skipped } = read_manifest(&nested)? else {
+            return Err(IndexProblem::NotAnIndex(entry.digest.clone()).into());
+        };
+        let mut found = Box::pin(self.choose(&entries, wanted, depth + 1)).await?;
+        found.warnings.splice(0..0, skipped);
+        Ok(found)
+    }
+
+    /// An image entry without a platform: its config says which it is
+    /// (containerd reads it too). `None` when it is another platform.
+    async fn unlabelled_image(
+        &self,
+        entry: &Entry,
+        wanted: &Platform,
+    ) -> anyhow::Result<Option<Resolved>> {
+        let fetched = by_digest(self.client, self.reference, &entry.digest).await?;
+        let Manifest::Image { config } = read_manifest(&fetched)? else {
+            return Err(IndexProblem::NotAnIndex(entry.digest.clone()).into());
+        };
+        let actual = image_platform(self.client, self.reference, &config).await?;
+        if !wanted.matches(&actual) {
+            return Ok(None);
+        }
+        let mut found = self.resolved(entry);
+        found.platform = Some(actual);
+        Ok(Some(found))
+    }
+
+    /// An image entry's own digest (fetched and checked with `--verify`).
+    async fn take(&self, entry: &Entry) -> anyhow::Result<Resolved> {
         if self.verify {
             by_digest(self.client, self.reference, &entry.digest).await?;
         }
-        Ok(Resolved {
+        Ok(self.resolved(entry))
+    }
+
+    fn resolved(&self, entry: &Entry) -> Resolved {
+        Resolved {
             digest: entry.digest.clone(),
             media_type: Some(entry.media_type.clone()).filter(|t| !t.is_empty()),
             size: Some(entry.size),
             platform: entry.platform.clone(),
             warnings: Vec::new(),
-        })
+        }
     }
 }
 
@@ -198,8 +276,8 @@ fn available(entries: &[Entry]) -> Vec<String> {
     for entry in entries.iter().filter(|e| !e.is_attestation()) {
         let name = match &entry.platform {
             Some(p) => p.to_string(),
-            None if entry.is_index() => "a nested index".to_string(),
-            None => continue,
+            None if entry.is_index() => NESTED.to_string(),
+            None => "an image without a platform".to_string(),
         };
         if !out.contains(&name) {
             out.push(name);
