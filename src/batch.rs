@@ -25,7 +25,7 @@ impl Failure {
     pub fn of(err: &anyhow::Error) -> Self {
         Failure {
             code: ErrorCode::of(err),
-            message: format!("{err:#}"),
+            message: crate::report::message(err),
         }
     }
 }

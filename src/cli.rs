@@ -133,7 +133,7 @@ pub struct ResolveArgs {
 
     /// Print the digest of this platform's entry of a list or index
     /// (OS/ARCH[/VARIANT]); repeat it or give a comma list for several.
-    #[arg(long, value_name = "PLATFORM", value_delimiter = ',', value_parser = parse_platform)]
+    #[arg(long, value_name = "PLATFORM", value_delimiter = ',', value_parser = PlatformParser)]
     pub platform: Vec<Platform>,
 
     /// What to print per reference.
@@ -243,8 +243,27 @@ fn parse_creds(s: &str) -> Result<Creds, String> {
     })
 }
 
-fn parse_platform(s: &str) -> Result<Platform, String> {
-    Platform::parse(s).map_err(|e| e.to_string())
+/// A `--platform` value; a refused one is named once (shortened past 100
+/// characters) with the reason.
+#[derive(Clone)]
+struct PlatformParser;
+
+impl clap::builder::TypedValueParser for PlatformParser {
+    type Value = Platform;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Platform, clap::Error> {
+        let text = value.to_string_lossy();
+        Platform::parse(&text).map_err(|e| {
+            let shown = crate::registry::error::shorten(&text, 100);
+            let message = format!("invalid --platform {shown:?}: {e}\n");
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message)
+        })
+    }
 }
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
@@ -287,6 +306,16 @@ mod tests {
         let names: Vec<String> = cli.resolve.platform.iter().map(|p| p.to_string()).collect();
         assert_eq!(names, ["linux/amd64", "linux/arm64", "linux/arm/v7"]);
         assert!(parse(&["--platform", "linux", "node"]).is_err());
+        let long = format!("linux/{} x", "a".repeat(300));
+        let err = parse(&["--platform", &long, "node"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(err.matches("linux/a").count(), 1, "{err}");
+        assert!(
+            err.len() < 300 && err.contains("…") && err.contains("a part is not"),
+            "{err}"
+        );
     }
 
     #[test]

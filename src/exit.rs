@@ -5,9 +5,11 @@
 use crate::auth::token::TokenRefused;
 use crate::digest::DigestError;
 use crate::image::ImageError;
+use crate::local_config::ConfigError;
+use crate::pin::PinnedGone;
 use crate::reference::ReferenceError;
 use crate::registries_conf::Blocked;
-use crate::registry::RegistryError;
+use crate::registry::{AuthProblem, BodyTooLarge, RegistryError};
 use crate::resolve::{DigestMismatch, IndexProblem, PlatformMismatch, PlatformNotFound};
 
 /// How a run of ddigest ended.
@@ -67,6 +69,13 @@ pub enum ErrorCode {
     Registry,
     /// registries.conf forbids pulling this name.
     Blocked,
+    /// A response body is larger than ddigest reads.
+    TooLarge,
+    /// Local configuration (credentials, helpers, registries.conf, certs.d)
+    /// cannot be used.
+    Config,
+    /// `pin --update`: the pinned manifest is gone from the registry.
+    PinnedGone,
     /// Anything else (unreadable credentials, a misbehaving token server…).
     Other,
 }
@@ -91,6 +100,9 @@ impl ErrorCode {
             ErrorCode::Network => "network",
             ErrorCode::Registry => "registry",
             ErrorCode::Blocked => "blocked",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::Config => "config",
+            ErrorCode::PinnedGone => "pinned_gone",
             ErrorCode::Other => "other",
         }
     }
@@ -125,6 +137,24 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
     }
     if cause.is::<Blocked>() {
         return Some(ErrorCode::Blocked);
+    }
+    if cause.is::<ConfigError>() {
+        return Some(ErrorCode::Config);
+    }
+    if cause.is::<BodyTooLarge>() {
+        return Some(ErrorCode::TooLarge);
+    }
+    if cause.is::<PinnedGone>() {
+        return Some(ErrorCode::PinnedGone);
+    }
+    if let Some(e) = cause.downcast_ref::<AuthProblem>() {
+        return Some(match e {
+            AuthProblem::NoCredentials { .. } | AuthProblem::PlainHttp(_) => {
+                ErrorCode::Unauthorized
+            }
+            AuthProblem::BadChallenge(_) => ErrorCode::Registry,
+            AuthProblem::BadCredential(_) => ErrorCode::Config,
+        });
     }
     if cause.is::<ImageError>() || cause.is::<DigestError>() || cause.is::<IndexProblem>() {
         return Some(ErrorCode::BadManifest);
@@ -162,6 +192,7 @@ mod tests {
             url: "https://r/v2/x/manifests/y".into(),
             status,
             errors: vec![],
+            detail: None,
         }
         .into()
     }

@@ -99,7 +99,7 @@ pub async fn resolve_batch(cli: Cli) -> Exit {
     let client = match client(&cli.transport) {
         Ok(client) => Arc::new(client),
         Err(e) => {
-            eprintln!("ddigest: {e:#}");
+            eprintln!("ddigest: {}", crate::report::message(&e));
             return Exit::Failed;
         }
     };
@@ -234,7 +234,7 @@ pub async fn list(args: LsArgs) -> Exit {
             }
         }
         Err(err) => {
-            eprintln!("ddigest: {input}: {err:#}");
+            eprintln!("ddigest: {input}: {}", crate::report::message(&err));
             Exit::of_error(&err)
         }
     }

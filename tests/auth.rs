@@ -131,7 +131,9 @@ fn system_roots_come_from_the_bundle_file_or_the_certificate_directory() {
         .env("SSL_CERT_DIR", &empty_dir);
     let unknown = only_unrelated.run(&[&reference]);
     assert!(
-        unknown.fails(1).contains("UnknownIssuer"),
+        unknown
+            .fails(1)
+            .contains("TLS: certificate signed by unknown authority"),
         "{}",
         unknown.stderr
     );
@@ -187,6 +189,33 @@ fn token_auth_private_repository_with_config_credentials() {
     assert_eq!(resolve_private(&dd, &reg).digest(), img.digest);
     let last = server.requests().pop().expect("a token request");
     assert!(last.authorization.is_some_and(|a| a.starts_with("Basic ")));
+
+    // A body without `errors[]` is shown, in the registry's own words.
+    let wrong = Ddigest::new();
+    wrong.config(&json!({"auths": {reg.host(): auth_entry("bob", "wrong")}}));
+    let refused = resolve_private(&wrong, &reg);
+    let said = refused.fails(1);
+    assert!(
+        said.contains("401 Unauthorized: incorrect username or password"),
+        "{said}"
+    );
+}
+
+#[test]
+fn without_home_no_config_is_read_from_the_working_directory() {
+    let (_server, reg, _img) = token_registry_with_private_app();
+    let cwd = crate::util::temp_dir("cwd");
+    let docker = cwd.path().join(".docker");
+    std::fs::create_dir_all(&docker).expect("mkdir");
+    let good = json!({"auths": {reg.host(): auth_entry("bob", "battery staple")}});
+    std::fs::write(docker.join("config.json"), good.to_string()).expect("write");
+    let reference = format!("{}/private/app:v1", reg.host());
+    let run = Ddigest::new().unset("HOME").unset("DOCKER_CONFIG").run_in(
+        cwd.path(),
+        &["--ca-file", &ca(), "--format", "json", &reference],
+    );
+    let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("json");
+    assert_eq!(line["error"]["code"], "unauthorized", "{}", run.stderr);
 }
 
 #[test]

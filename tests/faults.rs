@@ -261,15 +261,49 @@ fn by_digest_bytes_must_hash_to_the_digest() {
 }
 
 #[test]
+fn a_config_blob_that_does_not_hash_to_its_digest_is_a_digest_mismatch() {
+    let (_reg, proxy, _image) = behind_proxy(|seen, _| {
+        if seen.path.contains("/blobs/") {
+            let other = br#"{"architecture":"amd64","os":"linux","rootfs":{}}"#;
+            Fault::Answer(200, vec![], other.to_vec())
+        } else {
+            Fault::Forward
+        }
+    });
+    let reference = format!("{}/app:v1", proxy.addr);
+    for args in [
+        vec!["--format", "json", "--platform", "linux/amd64", &reference],
+        vec!["ls", "--format", "json", &reference],
+    ] {
+        let run = Ddigest::new().run(&args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("the image config hashes to"),
+            "{}",
+            run.stderr
+        );
+        if args[0] != "ls" {
+            let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("json");
+            assert_eq!(line["error"]["code"], "digest_mismatch");
+        }
+    }
+}
+
+#[test]
 fn oversized_and_short_bodies_are_errors() {
     let big = vec![b' '; 5 * 1024 * 1024];
     let (_reg, proxy, image) = behind_proxy(move |_, _| Fault::Answer(200, vec![], big.clone()));
     let run = Ddigest::new().run(&[
         "--retries",
         "0",
+        "--format",
+        "json",
         &format!("{}/app@{}", proxy.addr, image.digest),
     ]);
-    assert!(run.fails(1).contains("limit"), "{}", run.stderr);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("limit"), "{}", run.stderr);
+    let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("json");
+    assert_eq!(line["error"]["code"], "too_large");
 
     // Content-Length says more than is sent: the body is cut short.
     let (_reg, proxy, image) = behind_proxy(|_, _| {

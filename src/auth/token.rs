@@ -7,7 +7,7 @@ use crate::credentials::config::Credential;
 use crate::registry::transport::may_send_credentials;
 use crate::registry::RegistryError;
 use crate::secret::Secret;
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -123,7 +123,8 @@ pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Res
     let realm = reqwest::Url::parse(req.realm)
         .with_context(|| format!("token realm {:?} is not a URL", req.realm))?;
     if !matches!(realm.scheme(), "https" | "http") {
-        bail!("token realm {realm} is not an http(s) URL");
+        let what = format!("token realm {realm} is not an http(s) URL");
+        return Err(crate::registry::AuthProblem::BadChallenge(what).into());
     }
     let credential = req.credential.filter(|_| may_send_credentials(&realm));
     let (method, request) = match credential {

@@ -10,6 +10,7 @@
 pub mod config;
 pub mod helper;
 
+use crate::local_config::{home, OrConfig};
 use anyhow::{anyhow, Context as _};
 use config::{Credential, DockerConfig, Source};
 use std::collections::HashMap;
@@ -25,7 +26,8 @@ pub struct Found {
 
 pub struct CredentialStore {
     explicit: Option<Credential>,
-    docker: ConfigFile,
+    /// `None` without `$DOCKER_CONFIG` and without a home folder.
+    docker: Option<ConfigFile>,
     containers: Vec<ConfigFile>,
     cache: Mutex<HashMap<String, Option<Found>>>,
 }
@@ -65,7 +67,7 @@ impl CredentialStore {
         let containers = auth_json_paths().into_iter().map(ConfigFile::new).collect();
         CredentialStore {
             explicit,
-            docker: ConfigFile::new(docker_config_path()),
+            docker: docker_config_path().map(ConfigFile::new),
             containers,
             cache: Mutex::new(HashMap::new()),
         }
@@ -73,10 +75,14 @@ impl CredentialStore {
 
     /// Where credentials are looked for, for messages.
     pub fn places(&self) -> String {
-        let mut places: Vec<String> = vec![self.docker.path.display().to_string()];
+        let mut places: Vec<String> = Vec::new();
+        places.extend(self.docker.iter().map(|c| c.path.display().to_string()));
         places.extend(self.containers.iter().map(|c| c.path.display().to_string()));
         if self.explicit.is_some() {
             places.insert(0, "--creds".into());
+        }
+        if places.is_empty() {
+            return "no credentials file: HOME is not set".to_string();
         }
         places.join(", ")
     }
@@ -86,7 +92,7 @@ impl CredentialStore {
         if let Some(hit) = self.cache_get(domain) {
             return Ok(hit);
         }
-        let found = self.search(domain).await?;
+        let found = self.search(domain).await.or_config()?;
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(domain.to_string(), found.clone());
         }
@@ -100,24 +106,9 @@ impl CredentialStore {
                 source: "--creds / --password-stdin".into(),
             }));
         }
-        let docker = &self.docker;
-        let from_docker = match docker.get("Docker config")?.source_for(domain) {
-            Source::Anonymous => None,
-            Source::Stored(c) => Some(found(c, format!("auths of {}", docker.path.display()))),
-            Source::Helper {
-                helper,
-                server_url,
-                fallback,
-            } => {
-                let asked = helper::get(&helper, &server_url).await;
-                let context = || format!("credential helper named in {}", docker.path.display());
-                match asked.with_context(context)? {
-                    Some(c) => Some(found(c, format!("docker-credential-{helper}"))),
-                    None => {
-                        fallback.map(|c| found(c, format!("auths of {}", docker.path.display())))
-                    }
-                }
-            }
+        let from_docker = match &self.docker {
+            Some(docker) => from_docker(docker, domain).await?,
+            None => None,
         };
         if from_docker.is_some() {
             return Ok(from_docker);
@@ -135,21 +126,36 @@ impl CredentialStore {
     }
 }
 
+/// What the Docker config holds for `domain`: its helper's answer, else
+/// its `auths` entry.
+async fn from_docker(docker: &ConfigFile, domain: &str) -> anyhow::Result<Option<Found>> {
+    Ok(match docker.get("Docker config")?.source_for(domain) {
+        Source::Anonymous => None,
+        Source::Stored(c) => Some(found(c, format!("auths of {}", docker.path.display()))),
+        Source::Helper {
+            helper,
+            server_url,
+            fallback,
+        } => {
+            let asked = helper::get(&helper, &server_url).await;
+            let context = || format!("credential helper named in {}", docker.path.display());
+            match asked.with_context(context)? {
+                Some(c) => Some(found(c, format!("docker-credential-{helper}"))),
+                None => fallback.map(|c| found(c, format!("auths of {}", docker.path.display()))),
+            }
+        }
+    })
+}
+
 fn found(credential: Credential, source: String) -> Found {
     Found { credential, source }
 }
 
-fn home() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default()
-}
-
-fn docker_config_path() -> PathBuf {
+fn docker_config_path() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("config.json");
+        return Some(PathBuf::from(dir).join("config.json"));
     }
-    home().join(".docker").join("config.json")
+    Some(home()?.join(".docker").join("config.json"))
 }
 
 /// containers-auth.json(5): `$REGISTRY_AUTH_FILE` alone, else the runtime
@@ -162,6 +168,6 @@ fn auth_json_paths() -> Vec<PathBuf> {
     if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
         paths.push(PathBuf::from(runtime).join("containers/auth.json"));
     }
-    paths.push(home().join(".config/containers/auth.json"));
+    paths.extend(home().map(|h| h.join(".config/containers/auth.json")));
     paths
 }

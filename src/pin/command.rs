@@ -253,7 +253,7 @@ async fn look_up(
     match client(transport) {
         Ok(client) => Some(lookup_all(Arc::new(client), references, jobs.into()).await),
         Err(e) => {
-            eprintln!("ddigest: {e:#}");
+            eprintln!("ddigest: {}", crate::report::message(&e));
             status.fail(Exit::Failed);
             None
         }

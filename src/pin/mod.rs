@@ -14,3 +14,4 @@ pub mod site;
 pub mod yaml;
 
 pub use command::{check, pin};
+pub use lookup::PinnedGone;

@@ -29,21 +29,22 @@ pub struct Platform {
     pub os_features: Vec<String>,
 }
 
-/// Why a `--platform` value was refused.
+/// Why a `--platform` value was refused (the value itself is not
+/// repeated: whoever shows the error shows it once).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlatformError {
     #[error(
-        "platform {0:?} is not OS/ARCH or OS/ARCH/VARIANT (e.g. linux/arm64, linux/arm/v7, windows(10.0.20348)/amd64)"
+        "not OS/ARCH or OS/ARCH/VARIANT (e.g. linux/arm64, linux/arm/v7, windows(10.0.20348)/amd64)"
     )]
-    Format(String),
-    #[error("platform {0:?}: the OS part is not NAME, NAME(VERSION) or NAME(VERSION+FEATURE…) with letters, digits, '_' and '-' in NAME")]
-    Os(String),
-    #[error("platform {0:?} has a part that is not letters, digits, '_', '-' or '.'")]
-    Characters(String),
-    #[error("platform {0:?}: wildcards are not supported")]
-    Wildcard(String),
-    #[error("platform {0:?}: {1}")]
-    OsOption(String, &'static str),
+    Format,
+    #[error("the OS part is not NAME, NAME(VERSION) or NAME(VERSION+FEATURE…) with letters, digits, '_' and '-' in NAME")]
+    Os,
+    #[error("a part is not letters, digits, '_', '-' or '.'")]
+    Characters,
+    #[error("wildcards are not supported")]
+    Wildcard,
+    #[error("{0}")]
+    OsOption(&'static str),
 }
 
 impl Platform {
@@ -72,23 +73,20 @@ impl Platform {
     /// refused: ddigest names images for other machines than its own.
     pub fn parse(s: &str) -> Result<Self, PlatformError> {
         if s.contains('*') {
-            return Err(PlatformError::Wildcard(s.to_string()));
+            return Err(PlatformError::Wildcard);
         }
         let parts: Vec<&str> = s.splitn(4, '/').collect();
-        let (name, version, features) =
-            os_option::split_os(parts[0]).ok_or_else(|| PlatformError::Os(s.to_string()))?;
+        let (name, version, features) = os_option::split_os(parts[0]).ok_or(PlatformError::Os)?;
         let component = |p: &&str| {
             !p.is_empty()
                 && p.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         };
         if !parts[1..].iter().all(component) {
-            return Err(PlatformError::Characters(s.to_string()));
+            return Err(PlatformError::Characters);
         }
-        let os_version =
-            os_option::decode(version).map_err(|e| PlatformError::OsOption(s.into(), e))?;
-        let os_features = os_option::parse_features(features)
-            .map_err(|e| PlatformError::OsOption(s.into(), e))?;
+        let os_version = os_option::decode(version).map_err(PlatformError::OsOption)?;
+        let os_features = os_option::parse_features(features).map_err(PlatformError::OsOption)?;
         let (architecture, variant) = match parts.len() {
             2 => match normalize_arch(parts[1], "") {
                 (arch, v) if arch == "arm" && v == "v7" => (arch, String::new()),
@@ -98,7 +96,7 @@ impl Platform {
                 (arch, v) if arch == "arm64" && v.is_empty() => (arch, "v8".to_string()),
                 other => other,
             },
-            _ => return Err(PlatformError::Format(s.to_string())),
+            _ => return Err(PlatformError::Format),
         };
         Ok(
             Platform::new(&normalize_os(name), &architecture, Some(&variant))

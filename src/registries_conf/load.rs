@@ -7,6 +7,7 @@
 //! `*.conf` files, read in name order. Missing files are no error.
 
 use super::RegistriesConf;
+use crate::local_config::OrConfig;
 use std::path::{Path, PathBuf};
 
 const SYSTEM_FILE: &str = "/etc/containers/registries.conf";
@@ -14,6 +15,10 @@ const SYSTEM_DIR: &str = "/etc/containers/registries.conf.d";
 
 /// The merged configuration; an error names the file at fault.
 pub fn load() -> anyhow::Result<RegistriesConf> {
+    read_all().or_config()
+}
+
+fn read_all() -> anyhow::Result<RegistriesConf> {
     let mut conf = RegistriesConf::default();
     for path in files() {
         let text = match std::fs::read_to_string(&path) {
@@ -31,7 +36,7 @@ fn files() -> Vec<PathBuf> {
     if let Some(path) = std::env::var_os("CONTAINERS_REGISTRIES_CONF").filter(|p| !p.is_empty()) {
         return vec![PathBuf::from(path)];
     }
-    let user_dir = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config/containers"));
+    let user_dir = crate::local_config::home().map(|h| h.join(".config/containers"));
     let user_file = user_dir.as_ref().map(|d| d.join("registries.conf"));
     let user_drop_ins = user_dir.as_ref().map(|d| d.join("registries.conf.d"));
     let mut out = Vec::new();

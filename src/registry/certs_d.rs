@@ -6,6 +6,7 @@
 //! A key without its certificate, or the reverse, is an error, as docker
 //! makes it.
 
+use crate::local_config::OrConfig;
 use anyhow::{bail, Context as _};
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -42,8 +43,8 @@ fn roots() -> Vec<PathBuf> {
         PathBuf::from("/etc/docker/certs.d"),
         PathBuf::from("/etc/containers/certs.d"),
     ];
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        out.push(PathBuf::from(home).join(".config/containers/certs.d"));
+    if let Some(home) = crate::local_config::home() {
+        out.push(home.join(".config/containers/certs.d"));
     }
     out
 }
@@ -51,6 +52,10 @@ fn roots() -> Vec<PathBuf> {
 /// The settings for `host` (`host[:port]` as requests use it); `None` when
 /// no certs.d folder names it.
 pub fn for_host(host: &str) -> anyhow::Result<Option<HostTls>> {
+    read_host(host).or_config()
+}
+
+fn read_host(host: &str) -> anyhow::Result<Option<HostTls>> {
     let dirs: Vec<PathBuf> = roots()
         .into_iter()
         .map(|root| root.join(host))

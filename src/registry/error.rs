@@ -8,6 +8,8 @@ use std::fmt;
 
 /// Most of an error body that is worth reading.
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
+/// How much of a body that is not `errors[]` a message shows.
+const DETAIL_CHARS: usize = 200;
 
 /// One entry of the registry's `errors` array.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -31,6 +33,9 @@ pub struct RegistryError {
     pub url: String,
     pub status: u16,
     pub errors: Vec<ApiError>,
+    /// What a body that is not `errors[]` says (Docker Hub's token service
+    /// answers `{"details": "incorrect username or password"}`), shortened.
+    pub detail: Option<String>,
 }
 
 impl RegistryError {
@@ -42,11 +47,17 @@ impl RegistryError {
         let errors = serde_json::from_slice::<ErrorBody>(&body)
             .map(|b| b.errors)
             .unwrap_or_default();
+        let detail = if errors.is_empty() {
+            body_detail(&body)
+        } else {
+            None
+        };
         RegistryError {
             method: method.to_string(),
             url,
             status,
             errors,
+            detail,
         }
     }
 
@@ -67,7 +78,9 @@ impl fmt::Display for RegistryError {
             .and_then(|s| s.canonical_reason())
             .unwrap_or("");
         write!(f, "{} {}: {} {reason}", self.method, self.url, self.status)?;
-        if self.errors.is_empty() {
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        } else if self.errors.is_empty() {
             // A HEAD answer has no body to name the error: say what the status means.
             let meaning = match self.status {
                 401 => " (authentication required or refused)",
@@ -85,6 +98,69 @@ impl fmt::Display for RegistryError {
         }
         Ok(())
     }
+}
+
+/// The words of an error body that has no `errors[]`: a JSON object's
+/// `details`, `detail`, `message`, `error_description` or `error` string,
+/// or else plain text (not HTML), on one line and shortened.
+fn body_detail(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let said = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => {
+            ["details", "detail", "message", "error_description", "error"]
+                .iter()
+                .find_map(|k| map.get(*k).and_then(|v| v.as_str()).map(str::to_string))?
+        }
+        Ok(_) => return None,
+        Err(_) if text.starts_with('<') => return None,
+        Err(_) => text.to_string(),
+    };
+    let one_line = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.is_empty() {
+        return None;
+    }
+    Some(shorten(&one_line, DETAIL_CHARS))
+}
+
+/// `text` cut to at most `max` characters, with `…` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// Authentication that cannot go ahead, before or instead of asking.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthProblem {
+    /// The registry wants credentials and none are configured (`unauthorized`).
+    #[error(
+        "{host} asks for a username and password, and none is configured for {domain} ({places})"
+    )]
+    NoCredentials {
+        host: String,
+        domain: String,
+        places: String,
+    },
+    /// Credentials would travel in clear text (`unauthorized`).
+    #[error("refusing to send credentials to {0} over plain HTTP")]
+    PlainHttp(String),
+    /// The registry's challenge or token realm is unusable (`registry`).
+    #[error("{0}")]
+    BadChallenge(String),
+    /// A stored credential cannot be put in a header (`config`).
+    #[error("the {0} credential holds characters not allowed in an HTTP header")]
+    BadCredential(String),
+}
+
+/// A response body longer than ddigest reads (`too_large`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BodyTooLarge {
+    #[error("response body is {len} bytes, more than the {limit}-byte limit")]
+    Declared { len: u64, limit: usize },
+    #[error("response body exceeds the {limit}-byte limit")]
+    Read { limit: usize },
 }
 
 /// A URL fit for messages: no user or password.
@@ -121,12 +197,44 @@ mod tests {
                 code: "MANIFEST_UNKNOWN".into(),
                 message: "manifest unknown".into(),
             }],
+            detail: None,
         };
         assert_eq!(
             e.to_string(),
             "GET https://r.example/v2/x/manifests/1.0: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown"
         );
         assert!(e.is_not_found());
+    }
+
+    #[test]
+    fn bodies_without_errors_are_shown_shortened() {
+        let hub = br#"{"details": "incorrect username or password"}"#;
+        assert_eq!(
+            body_detail(hub).as_deref(),
+            Some("incorrect username or password")
+        );
+        assert_eq!(
+            body_detail(b"upstream\n  timed out\n").as_deref(),
+            Some("upstream timed out")
+        );
+        assert_eq!(body_detail(b"<html><body>502</body></html>"), None);
+        assert_eq!(body_detail(b""), None);
+        let long = "x".repeat(500);
+        assert_eq!(
+            body_detail(long.as_bytes()).unwrap().chars().count(),
+            DETAIL_CHARS + 1
+        );
+        let e = RegistryError {
+            method: "GET".into(),
+            url: "https://auth.example/token".into(),
+            status: 401,
+            errors: vec![],
+            detail: body_detail(hub),
+        };
+        assert_eq!(
+            e.to_string(),
+            "GET https://auth.example/token: 401 Unauthorized: incorrect username or password"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Manifest media types, the one `Accept` list every manifest request sends,
 //! and reading a manifest body through a size limit, byte for byte.
 
-use anyhow::bail;
+use super::error::BodyTooLarge;
 
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -24,13 +24,13 @@ pub const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
 pub async fn read_body(mut response: reqwest::Response, limit: usize) -> anyhow::Result<Vec<u8>> {
     if let Some(len) = response.content_length() {
         if len > limit as u64 {
-            bail!("response body is {len} bytes, more than the {limit}-byte limit");
+            return Err(BodyTooLarge::Declared { len, limit }.into());
         }
     }
     let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
     while let Some(chunk) = response.chunk().await? {
         if body.len() + chunk.len() > limit {
-            bail!("response body exceeds the {limit}-byte limit");
+            return Err(BodyTooLarge::Read { limit }.into());
         }
         body.extend_from_slice(&chunk);
     }

@@ -12,4 +12,4 @@ pub mod tls;
 pub mod transport;
 
 pub use client::Client;
-pub use error::RegistryError;
+pub use error::{AuthProblem, BodyTooLarge, RegistryError};

@@ -171,8 +171,9 @@ fn answer(req: &Logged) -> (&'static str, String) {
         Err(()) => {
             return (
                 "401 Unauthorized",
-                r#"{"details":"bad credentials"}"#.into(),
-            )
+                // Docker Hub's token service answers a wrong password so.
+                r#"{"details":"incorrect username or password"}"#.into(),
+            );
         }
     };
     let mut access = Vec::new();

@@ -11,6 +11,7 @@
 mod send;
 
 use super::auth_cache::AuthCache;
+use super::error::AuthProblem;
 use super::manifest::ACCEPT;
 use super::retry;
 use super::transport::{self, is_loopback, Transport, TransportOptions};
@@ -22,7 +23,7 @@ use crate::digest::Digest;
 use crate::reference::Reference;
 use crate::registries_conf::RegistriesConf;
 use crate::secret::Secret;
-use anyhow::{anyhow, bail, Context as _};
+use anyhow::Context as _;
 use base64::Engine as _;
 use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
@@ -141,7 +142,8 @@ impl Client {
     ) -> anyhow::Result<reqwest::Response> {
         let endpoints = self.conf.endpoints(reference)?;
         let Some((primary, mirrors)) = endpoints.split_last() else {
-            bail!("registries.conf gives no location for {reference}");
+            let e = anyhow::anyhow!("registries.conf gives no location for {reference}");
+            return Err(crate::local_config::ConfigError(e).into());
         };
         for mirror in mirrors {
             let at = &mirror.reference;
@@ -160,7 +162,10 @@ impl Client {
                     if unreachable(&e) {
                         let _ = state.unreachable.set(());
                     }
-                    self.say(&format!("mirror {at}: {e:#}; trying the next"));
+                    self.say(&format!(
+                        "mirror {at}: {}; trying the next",
+                        crate::report::message(&e)
+                    ));
                 }
             }
         }
@@ -391,7 +396,7 @@ impl Client {
         let ms = started.elapsed().as_millis();
         match &result {
             Ok(_) => self.say(&format!("{what}: granted in {ms} ms")),
-            Err(e) => self.say(&format!("{what}: {e:#} in {ms} ms")),
+            Err(e) => self.say(&format!("{what}: {} in {ms} ms", crate::report::message(e))),
         }
         result
     }
@@ -402,19 +407,16 @@ impl Client {
         credential: Option<&Credential>,
     ) -> anyhow::Result<Secret> {
         let Some(Credential::Basic { username, password }) = credential else {
-            bail!(
-                "{} asks for a username and password, and none is configured for {} ({})",
-                state.host,
-                state.domain,
-                self.credentials.places()
-            );
+            return Err(AuthProblem::NoCredentials {
+                host: state.host.clone(),
+                domain: state.domain.clone(),
+                places: self.credentials.places(),
+            }
+            .into());
         };
         let plain_http = state.base.get().is_some_and(|b| b.starts_with("http://"));
         if plain_http && !is_loopback(&state.host) {
-            bail!(
-                "refusing to send credentials to {} over plain HTTP",
-                state.host
-            );
+            return Err(AuthProblem::PlainHttp(state.host.clone()).into());
         }
         let pair = format!("{username}:{}", password.expose());
         authorization(
@@ -476,9 +478,10 @@ fn challenge_of(
     let Some(value) = response.headers().get(WWW_AUTHENTICATE) else {
         return Ok(None);
     };
-    let text = value
-        .to_str()
-        .map_err(|_| anyhow!("WWW-Authenticate header from {} is not text", state.host))?;
+    let text = value.to_str().map_err(|_| {
+        let what = format!("WWW-Authenticate header from {} is not text", state.host);
+        AuthProblem::BadChallenge(what)
+    })?;
     Ok(Some(text.to_string()))
 }
 
@@ -486,7 +489,7 @@ fn challenge_of(
 fn authorization(scheme: &str, credentials: &str) -> anyhow::Result<Secret> {
     let value = format!("{scheme} {credentials}");
     if HeaderValue::from_str(&value).is_err() {
-        bail!("the {scheme} credential holds characters not allowed in an HTTP header");
+        return Err(AuthProblem::BadCredential(scheme.to_string()).into());
     }
     Ok(Secret::new(value))
 }
