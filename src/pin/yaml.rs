@@ -7,11 +7,12 @@
 //! where each scalar's characters are; anchors, aliases and `<<` merges are
 //! followed to the scalar that holds the image. Pure: text in, sites out.
 
+mod events;
+
 use super::site::{line_of, Found, Site};
+use events::{Event, Parser, Style, YamlError};
 use std::collections::HashMap;
 use std::ops::Range;
-use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 /// Which rules apply to a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,8 +31,9 @@ static UNKNOWN: Node = Node::Other;
 enum Node {
     Scalar {
         value: String,
-        style: TScalarStyle,
-        /// Character index of the scalar's first character (a quote, if quoted).
+        style: Style,
+        /// Byte offset of the scalar's first character (a quote or block
+        /// indicator, if any).
         at: usize,
     },
     Map(Vec<(Node, Node)>),
@@ -46,7 +48,6 @@ pub fn scan(text: &str, rules: Rules) -> Result<Found, String> {
     let mut scanner = Scanner {
         text,
         anchors: &anchors,
-        bytes: char_offsets(text),
         found: Found::default(),
     };
     for root in &documents {
@@ -61,8 +62,6 @@ pub fn scan(text: &str, rules: Rules) -> Result<Found, String> {
 struct Scanner<'a> {
     text: &'a str,
     anchors: &'a HashMap<usize, Node>,
-    /// Byte offset of each character, when the text is not all ASCII.
-    bytes: Option<Vec<usize>>,
     found: Found,
 }
 
@@ -139,7 +138,7 @@ impl<'a> Scanner<'a> {
         let Some(image) = value.strip_prefix(prefix) else {
             return;
         };
-        let start = self.byte(*at);
+        let start = *at;
         let line = line_of(self.text, start);
         if image.is_empty() {
             return;
@@ -154,7 +153,7 @@ impl<'a> Scanner<'a> {
         };
         let span = span.start + prefix.len()..span.end;
         self.found.site(Site {
-            line,
+            line: line_of(self.text, span.start),
             span,
             text: image.to_string(),
             image: image.to_string(),
@@ -204,13 +203,6 @@ impl<'a> Scanner<'a> {
             _ => Vec::new(),
         }
     }
-
-    fn byte(&self, char_index: usize) -> usize {
-        match &self.bytes {
-            Some(offsets) => offsets.get(char_index).copied().unwrap_or(self.text.len()),
-            None => char_index,
-        }
-    }
 }
 
 fn scalar(node: &Node) -> Option<&str> {
@@ -221,14 +213,15 @@ fn scalar(node: &Node) -> Option<&str> {
 }
 
 /// Where the characters of a scalar's value are: the value itself when
-/// plain, inside the quotes when quoted, `None` when the source differs
-/// from the value (escapes, folded lines, block scalars).
-fn scalar_span(text: &str, start: usize, style: TScalarStyle, value: &str) -> Option<Range<usize>> {
+/// plain, inside the quotes when quoted, the one content line of a block
+/// scalar (`image: >-` then the reference alone on the next line); `None`
+/// when the source differs from the value (escapes, folded lines).
+fn scalar_span(text: &str, start: usize, style: Style, value: &str) -> Option<Range<usize>> {
     let quote = match style {
-        TScalarStyle::Plain => None,
-        TScalarStyle::SingleQuoted => Some('\''),
-        TScalarStyle::DoubleQuoted => Some('"'),
-        _ => return None,
+        Style::Plain => None,
+        Style::SingleQuoted => Some('\''),
+        Style::DoubleQuoted => Some('"'),
+        Style::Literal | Style::Folded => return block_span(text, start, value),
     };
     let begin = start + quote.map_or(0, char::len_utf8);
     let span = begin..begin + value.len();
@@ -237,30 +230,72 @@ fn scalar_span(text: &str, start: usize, style: TScalarStyle, value: &str) -> Op
     (written == value && closed).then_some(span)
 }
 
-fn char_offsets(text: &str) -> Option<Vec<usize>> {
-    if text.is_ascii() {
+/// A block scalar whose content is one line holding `value` (less its
+/// final line break): that line's characters.
+fn block_span(text: &str, indicator: usize, value: &str) -> Option<Range<usize>> {
+    let content = value.strip_suffix('\n').unwrap_or(value);
+    if content.is_empty() || content.contains('\n') {
         return None;
     }
-    let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-    offsets.push(text.len());
-    Some(offsets)
+    let header_end = indicator + text.get(indicator..)?.find('\n')? + 1;
+    let mut at = header_end;
+    // Blank lines before the content are allowed; the first other line
+    // must hold exactly the value.
+    for line in text.get(header_end..)?.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let trimmed = body.trim_start_matches(' ');
+        if trimmed.is_empty() {
+            at += line.len();
+            continue;
+        }
+        let begin = at + (body.len() - trimmed.len());
+        return (trimmed.trim_end() == content).then_some(begin..begin + content.len());
+    }
+    None
 }
 
 type Parsed = (Vec<Node>, HashMap<usize, Node>);
 
-/// The documents of a YAML stream as trees, and the anchored nodes.
-fn parse(text: &str) -> Result<Parsed, ScanError> {
-    let mut parser = Parser::new_from_str(text);
-    let mut anchors = HashMap::new();
+/// The documents of a YAML stream as trees, and the anchored nodes by id.
+fn parse(text: &str) -> Result<Parsed, YamlError> {
+    let mut tree = Tree {
+        text,
+        parser: Parser::new(text.as_bytes()),
+        anchors: HashMap::new(),
+        names: HashMap::new(),
+    };
     let mut documents = Vec::new();
     loop {
-        let (event, mark) = parser.next_token()?;
-        match event {
-            Event::StreamEnd => return Ok((documents, anchors)),
-            Event::StreamStart | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
-            event => documents.push(node(&mut parser, event, mark, &mut anchors, 0)?),
+        match tree.parser.next_event()? {
+            Event::StreamEnd => return Ok((documents, tree.anchors)),
+            Event::Other => {}
+            event => documents.push(tree.node(event, 0)?),
         }
     }
+}
+
+/// Where a node's own characters start: libyaml's event begins at its
+/// anchor (`&name`) or tag (`!tag`), which are passed over with the blanks
+/// and comments after them.
+fn past_properties(text: &str, mut at: usize) -> usize {
+    let bytes = text.as_bytes();
+    while matches!(bytes.get(at), Some(b'&' | b'!')) {
+        while bytes.get(at).is_some_and(|b| !b.is_ascii_whitespace()) {
+            at += 1;
+        }
+        loop {
+            match bytes.get(at) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => at += 1,
+                Some(b'#') => {
+                    while bytes.get(at).is_some_and(|&b| b != b'\n') {
+                        at += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    at
 }
 
 /// How many `<<` merges deep a key is looked for.
@@ -269,52 +304,75 @@ const MAX_MERGES: usize = 16;
 /// Nesting deeper than this is not a file ddigest edits.
 const MAX_DEPTH: usize = 256;
 
-fn node<T: Iterator<Item = char>>(
-    parser: &mut Parser<T>,
-    event: Event,
-    mark: Marker,
-    anchors: &mut HashMap<usize, Node>,
-    depth: usize,
-) -> Result<Node, ScanError> {
-    if depth > MAX_DEPTH {
-        return Err(ScanError::new(mark, "nested too deep"));
-    }
-    let (built, anchor) = match event {
-        Event::Scalar(value, style, anchor, _) => {
-            let at = mark.index();
-            (Node::Scalar { value, style, at }, anchor)
+/// Builds nodes from events. An anchor name may be defined again later;
+/// each definition gets its own id, and an alias names the one before it.
+struct Tree<'a> {
+    text: &'a str,
+    parser: Parser<'a>,
+    anchors: HashMap<usize, Node>,
+    names: HashMap<String, usize>,
+}
+
+impl Tree<'_> {
+    fn node(&mut self, event: Event, depth: usize) -> Result<Node, YamlError> {
+        if depth > MAX_DEPTH {
+            return Err(YamlError {
+                problem: "nested too deep".into(),
+                line: 0,
+                column: 0,
+                context: None,
+            });
         }
-        Event::Alias(id) => (Node::Alias(id), 0),
-        Event::SequenceStart(anchor, _) => {
-            let mut items = Vec::new();
-            loop {
-                let (event, mark) = parser.next_token()?;
-                if event == Event::SequenceEnd {
-                    break;
-                }
-                items.push(node(parser, event, mark, anchors, depth + 1)?);
+        let (built, anchor) = match event {
+            Event::Scalar {
+                value,
+                style,
+                anchor,
+                start,
+                ..
+            } => (
+                Node::Scalar {
+                    value,
+                    style,
+                    at: past_properties(self.text, start),
+                },
+                anchor,
+            ),
+            Event::Alias { anchor } => {
+                let id = self.names.get(&anchor).copied().unwrap_or(usize::MAX);
+                (Node::Alias(id), None)
             }
-            (Node::Seq(items), anchor)
-        }
-        Event::MappingStart(anchor, _) => {
-            let mut pairs = Vec::new();
-            loop {
-                let (event, mark) = parser.next_token()?;
-                if event == Event::MappingEnd {
-                    break;
+            Event::SequenceStart { anchor } => {
+                let mut items = Vec::new();
+                loop {
+                    match self.parser.next_event()? {
+                        Event::SequenceEnd => break,
+                        event => items.push(self.node(event, depth + 1)?),
+                    }
                 }
-                let key = node(parser, event, mark, anchors, depth + 1)?;
-                let (event, mark) = parser.next_token()?;
-                pairs.push((key, node(parser, event, mark, anchors, depth + 1)?));
+                (Node::Seq(items), anchor)
             }
-            (Node::Map(pairs), anchor)
+            Event::MappingStart { anchor } => {
+                let mut pairs = Vec::new();
+                loop {
+                    let key = match self.parser.next_event()? {
+                        Event::MappingEnd => break,
+                        event => self.node(event, depth + 1)?,
+                    };
+                    let event = self.parser.next_event()?;
+                    pairs.push((key, self.node(event, depth + 1)?));
+                }
+                (Node::Map(pairs), anchor)
+            }
+            _ => (Node::Other, None),
+        };
+        if let Some(name) = anchor {
+            let id = self.anchors.len();
+            self.names.insert(name, id);
+            self.anchors.insert(id, built.clone());
         }
-        _ => (Node::Other, 0),
-    };
-    if anchor > 0 {
-        anchors.insert(anchor, built.clone());
+        Ok(built)
     }
-    Ok(built)
 }
 
 #[cfg(test)]

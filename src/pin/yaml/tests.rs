@@ -50,13 +50,13 @@ fn kubernetes_documents_at_any_depth() {
         [
             at(6, "busybox:1.36"),
             at(8, "ghcr.io/org/app:2"),
+            at(23, "folded:1"),
             at(25, "python:3.12-slim"),
             at(27, "debian:12")
         ]
     );
     let skipped = scan(text, Rules::ByContent).unwrap().skips;
-    assert_eq!(skipped.len(), 1, "{skipped:?}");
-    assert_eq!(skipped[0].line, 23, "the folded scalar's first line");
+    assert!(skipped.is_empty(), "{skipped:?}");
 }
 
 #[test]
