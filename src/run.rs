@@ -204,11 +204,16 @@ impl Stdout {
 
     /// Writes `text` as it is (a diff: several lines, each with its ending).
     pub(crate) fn text(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+    }
+
+    /// Writes bytes as they are (a diff of a file that is not all UTF-8).
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         if self.closed {
             return;
         }
         let mut out = std::io::stdout().lock();
-        if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if let Err(e) = out.write_all(bytes).and_then(|_| out.flush()) {
             self.closed = true;
             if e.kind() != std::io::ErrorKind::BrokenPipe {
                 eprintln!("ddigest: cannot write to stdout: {e}");

@@ -224,7 +224,7 @@ fn pins_every_file_kind_in_place_and_a_second_run_changes_nothing() {
         "ddigest: Dockerfile:8: build: skipped: build is an earlier build stage\n",
         "ddigest: Dockerfile:12: scratch: skipped: scratch is no image\n",
         &format!("ddigest: Dockerfile:14: {r}/node:${{UNSET}}: skipped: $UNSET is not a global ARG\n"),
-        "ddigest: compose.yaml:13: ${REGISTRY}/app:dev: skipped: holds a variable or template expression\n",
+        "ddigest: compose.yaml:13: ${REGISTRY}/app:dev: skipped: the service has build:, so the image is built locally\n",
         "ddigest: .github/workflows/ci.yml:12: ${{ matrix.image }}: skipped: holds a variable",
     ] {
         assert!(run.stderr.contains(skip), "{skip:?} in {}", run.stderr);

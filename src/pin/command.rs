@@ -55,14 +55,14 @@ pub async fn pin(args: PinArgs) -> Exit {
             &mut out,
             args.dry_run,
         );
-        let new = apply(&file.text, &edits);
-        if new == file.text {
+        let new = apply(&file.bytes, &edits);
+        if new == file.bytes {
             continue;
         }
         if args.dry_run {
-            let diff = unified_diff(&file.path.display().to_string(), &file.text, &new);
-            out.text(&diff);
-        } else if let Err(e) = write_atomic(&file.path, new.as_bytes()) {
+            let diff = unified_diff(&file.path.display().to_string(), &file.bytes, &new);
+            out.bytes(&diff);
+        } else if let Err(e) = write_atomic(&file.path, &new) {
             eprintln!("ddigest: {}: cannot write: {e}", file.path.display());
             status.fail(Exit::Failed);
         }
@@ -156,6 +156,15 @@ pub async fn check(args: CheckArgs) -> Exit {
                 out.line(&finding);
                 status.fail(Exit::Failed);
             }
+        }
+        // References ddigest could not pin are unpinned all the same.
+        for skip in file.unpinnable.iter().filter(|_| args.require_pins) {
+            let at = format!("{}:{}", file.path.display(), skip.line);
+            out.line(&format!(
+                "{at}: {} is not pinned ({})",
+                skip.text, skip.reason
+            ));
+            status.fail(Exit::Failed);
         }
     }
     if out.failed {

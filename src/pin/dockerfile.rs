@@ -25,6 +25,8 @@ struct Instruction {
 struct Arg {
     raw: Option<(String, Word)>,
     value: Result<String, String>,
+    /// `ARG X=${X:-image}`: where `image` is, to edit it there.
+    own_default: Option<Word>,
 }
 
 pub fn scan(text: &str) -> Found {
@@ -106,7 +108,22 @@ impl Scanner<'_> {
             Some((raw, _)) => expand(raw, &|v| self.lookup(v)),
             None => Err(format!("ARG {name} has no default")),
         };
-        self.globals.insert(name, Arg { raw, value });
+        let own_default = raw.as_ref().and_then(|(text, at)| {
+            let inner = self_default(&name, text)?;
+            let start = at.span.start + inner.start;
+            Some(Word {
+                line: at.line,
+                span: start..start + inner.len(),
+            })
+        });
+        self.globals.insert(
+            name,
+            Arg {
+                raw,
+                value,
+                own_default,
+            },
+        );
     }
 
     fn lookup(&self, name: &str) -> Result<String, String> {
@@ -181,6 +198,16 @@ impl Scanner<'_> {
                 text: raw.clone(),
                 image,
             },
+            // `ARG X=${X:-image}`: the digest goes into the default.
+            Some(Arg {
+                own_default: Some(at),
+                ..
+            }) => Site {
+                line: at.line,
+                span: at.span.clone(),
+                text: self.word(at).to_string(),
+                image,
+            },
             _ => Site {
                 line: word.line,
                 span: word.span.clone(),
@@ -212,39 +239,79 @@ fn whole_variable(text: &str) -> Option<&str> {
 }
 
 /// Expands `$V`, `${V}`, `${V:-word}` and `${V:+word}` (also without the
-/// colon); an error says which variable has no value.
+/// colon) as BuildKit's shell lexer does, quotes included: `'…'` is taken
+/// literally, `"…"` expands variables, and the quote characters themselves
+/// are removed (`${REF:-"gcr.io/x/y:1"}` is `gcr.io/x/y:1`). An error says
+/// which variable has no value.
 pub fn expand(
     text: &str,
     lookup: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at + 1..];
-        if let Some(braced) = rest.strip_prefix('{') {
-            let end = braced
-                .find('}')
-                .ok_or_else(|| format!("unclosed ${{ in {text}"))?;
-            out.push_str(&substitute(&braced[..end], lookup)?);
-            rest = &braced[end + 1..];
-        } else {
-            let len = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            if len == 0 {
-                out.push('$');
-                continue;
+    let mut double = false;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '\'' if !double => {
+                let end = rest
+                    .find('\'')
+                    .ok_or_else(|| format!("unclosed ' in {text}"))?;
+                out.push_str(&rest[..end]);
+                rest = &rest[end + 1..];
             }
-            out.push_str(&lookup(&rest[..len])?);
-            rest = &rest[len..];
+            '"' => double = !double,
+            '$' => rest = variable(rest, text, lookup, &mut out)?,
+            c => out.push(c),
         }
     }
-    out.push_str(rest);
+    if double {
+        return Err(format!("unclosed \" in {text}"));
+    }
     Ok(out)
 }
 
-/// The inside of `${…}`.
+/// Expands the variable after a `$` into `out`; returns what follows it.
+fn variable<'t>(
+    rest: &'t str,
+    text: &str,
+    lookup: &dyn Fn(&str) -> Result<String, String>,
+    out: &mut String,
+) -> Result<&'t str, String> {
+    if let Some(braced) = rest.strip_prefix('{') {
+        let end = closing_brace(braced).ok_or_else(|| format!("unclosed ${{ in {text}"))?;
+        out.push_str(&substitute(&braced[..end], lookup)?);
+        return Ok(&braced[end + 1..]);
+    }
+    let len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    if len == 0 {
+        out.push('$');
+        return Ok(rest);
+    }
+    out.push_str(&lookup(&rest[..len])?);
+    Ok(&rest[len..])
+}
+
+/// The `}` that closes a `${`, past nested `${…}` and quoted text.
+fn closing_brace(braced: &str) -> Option<usize> {
+    let (mut depth, mut quote) = (0usize, None);
+    for (i, c) in braced.char_indices() {
+        match (c, quote) {
+            ('\'' | '"', None) => quote = Some(c),
+            (c, Some(q)) if c == q => quote = None,
+            (_, Some(_)) => {}
+            ('{', None) => depth += 1,
+            ('}', None) if depth == 0 => return Some(i),
+            ('}', None) => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The inside of `${…}`; the word of `:-` and `:+` is expanded in turn.
 fn substitute(
     inner: &str,
     lookup: &dyn Fn(&str) -> Result<String, String>,
@@ -258,13 +325,35 @@ fn substitute(
     match (modifier.chars().next(), value) {
         (None, _) => lookup(name),
         (Some('-'), Some(v)) => Ok(v),
-        (Some('-'), None) => Ok(modifier[1..].to_string()),
-        (Some('+'), Some(_)) => Ok(modifier[1..].to_string()),
+        (Some('-'), None) => expand(&modifier[1..], lookup),
+        (Some('+'), Some(_)) => expand(&modifier[1..], lookup),
         (Some('+'), None) => Ok(String::new()),
         _ => Err(format!(
             "${{{inner}}} is a substitution ddigest does not expand"
         )),
     }
+}
+
+/// For `ARG NAME=${NAME:-word}` (a default the build may override): where
+/// `word` is within the value, quotes left out, when it is literal.
+fn self_default(name: &str, raw: &str) -> Option<Range<usize>> {
+    let inner = raw.strip_prefix("${")?.strip_suffix('}')?;
+    let rest = inner.strip_prefix(name)?;
+    let word_at = if rest.starts_with(":-") {
+        2
+    } else if rest.starts_with('-') {
+        1
+    } else {
+        return None;
+    };
+    let word = &rest[word_at..];
+    let quoted = unquote(word);
+    let literal = &word[quoted.clone()];
+    if literal.is_empty() || literal.contains(['$', '"', '\'', '}']) {
+        return None;
+    }
+    let offset = 2 + name.len() + word_at + quoted.start;
+    Some(offset..offset + literal.len())
 }
 
 /// The escape character from a leading `# escape=` directive (`\` or `` ` ``).

@@ -1,9 +1,13 @@
 //! Reading the files `pin` and `check` work on: each file found, read as
-//! UTF-8, scanned by its kind, and each site's reference parsed. Skips and
-//! unreadable files are said on stderr here, as `ddigest: FILE:LINE: …`.
+//! bytes and given to its kind's scanner as text (a UTF-8 byte-order mark
+//! set aside, bytes that are not UTF-8 seen as `?` one for one, so every
+//! offset still points into the file), and each site's reference parsed.
+//! Skips and unreadable files are said on stderr here, as `ddigest:
+//! FILE:LINE: …`; a file of a known kind that cannot be read at all makes
+//! the run fail.
 
 use super::files::{discover, Kind};
-use super::site::{Found, Site};
+use super::site::{Found, Site, Skip};
 use super::{dockerfile, yaml};
 use crate::batch::Failure;
 use crate::reference::Reference;
@@ -11,12 +15,17 @@ use std::path::PathBuf;
 
 /// Files larger than this are not image manifests of any kind ddigest edits.
 const MAX_FILE_BYTES: u64 = 4 << 20;
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A file and the references in it.
 pub struct Scanned {
     pub path: PathBuf,
-    pub text: String,
+    /// The file as read; edits apply to these bytes.
+    pub bytes: Vec<u8>,
     pub sites: Vec<Located>,
+    /// References left unpinned for a reason other than design (written in
+    /// a way ddigest cannot edit): `check --require-pins` counts them.
+    pub unpinnable: Vec<Skip>,
 }
 
 /// A site with its reference parsed.
@@ -32,8 +41,8 @@ impl Scanned {
     }
 }
 
-/// Every file under `paths` with its sites; `false` when a folder or file
-/// could not be read (said on stderr).
+/// Every file under `paths` with its sites; `false` when a folder or a
+/// file of a known kind could not be read (said on stderr).
 pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
     let (files, problems) = discover(paths);
     let mut ok = problems.is_empty();
@@ -42,8 +51,9 @@ pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
     }
     let mut out = Vec::new();
     for (path, kind) in files {
-        match read(&path) {
-            Ok(Some(text)) => out.extend(scan_file(path, kind, text)),
+        let scanned = read(&path).and_then(|bytes| scan_file(path.clone(), kind, bytes));
+        match scanned {
+            Ok(Some(scanned)) => out.push(scanned),
             Ok(None) => {}
             Err(why) => {
                 eprintln!("ddigest: {}: {why}", path.display());
@@ -54,45 +64,54 @@ pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
     (out, ok)
 }
 
-/// The file's text; `None` (said on stderr) for files that are not text.
-fn read(path: &PathBuf) -> Result<Option<String>, String> {
+/// The file's bytes; an error for files ddigest cannot read as text.
+fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read: {e}"))?
         .len();
     if size > MAX_FILE_BYTES {
-        eprintln!("ddigest: {}: skipped: larger than 4 MiB", path.display());
-        return Ok(None);
+        return Err("cannot read: larger than 4 MiB".to_string());
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(text)),
-        Err(_) => {
-            eprintln!("ddigest: {}: skipped: not UTF-8 text", path.display());
-            Ok(None)
-        }
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err("cannot read: UTF-16 text; save it as UTF-8".to_string());
     }
+    if bytes.contains(&0) {
+        return Err("cannot read: binary data, not text".to_string());
+    }
+    Ok(bytes)
 }
 
-fn scan_file(path: PathBuf, kind: Kind, text: String) -> Option<Scanned> {
-    let found = match kind {
+/// `bytes` as text of the same length: each byte that is not part of
+/// valid UTF-8 becomes `?`. References are ASCII, so they read the same.
+fn as_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        out.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+    }
+    out
+}
+
+fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned>, String> {
+    let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let text = as_text(&bytes[bom..]);
+    let mut found = match kind {
         Kind::Dockerfile => dockerfile::scan(&text),
         Kind::Yaml(rules) => match yaml::scan(&text, rules) {
             Ok(found) => found,
-            Err(why) => {
-                // Only files that look as if they hold images are worth a word.
-                if text.contains("image:") || text.contains("docker://") {
-                    eprintln!(
-                        "ddigest: {}: skipped: not valid YAML: {why}",
-                        path.display()
-                    );
-                }
-                return None;
-            }
+            Err(why) => return unreadable_yaml(&path, &text, &why),
         },
     };
+    for site in &mut found.sites {
+        site.span = site.span.start + bom..site.span.end + bom;
+    }
+    if found.sites.is_empty() && found.skips.is_empty() {
+        say_what_was_missed(&path, kind, &text);
+    }
     let Found { sites, skips } = found;
-    for skip in skips {
-        let (line, text, reason) = (skip.line, skip.text, skip.reason);
+    for skip in &skips {
+        let (line, text, reason) = (skip.line, &skip.text, &skip.reason);
         eprintln!(
             "ddigest: {}:{line}: {text}: skipped: {reason}",
             path.display()
@@ -106,5 +125,51 @@ fn scan_file(path: PathBuf, kind: Kind, text: String) -> Option<Scanned> {
             Located { site, reference }
         })
         .collect();
-    Some(Scanned { path, text, sites })
+    let unpinnable = skips.into_iter().filter(|s| !s.by_design).collect();
+    Ok(Some(Scanned {
+        path,
+        bytes,
+        sites,
+        unpinnable,
+    }))
+}
+
+/// A YAML file libyaml refuses: a Helm or Go template is no YAML and is
+/// passed over with a word; any other file that names images is a failure.
+fn unreadable_yaml(path: &PathBuf, text: &str, why: &str) -> Result<Option<Scanned>, String> {
+    if text.contains("{{") {
+        eprintln!(
+            "ddigest: {}: skipped: a template ({{{{ … }}}}), not YAML",
+            path.display()
+        );
+        return Ok(None);
+    }
+    let names_images = text.contains("image:") || text.contains("docker://");
+    if names_images {
+        return Err(format!("cannot read: not valid YAML: {why}"));
+    }
+    Ok(None)
+}
+
+/// A file that yields nothing although it has lines that look like image
+/// references: said, so it is never passed over in silence.
+fn say_what_was_missed(path: &PathBuf, kind: Kind, text: &str) {
+    let (word, what) = match kind {
+        Kind::Dockerfile => ("FROM", "a FROM line with no image ddigest could read"),
+        Kind::Yaml(_) => (
+            "image:",
+            "an image: key outside the places this kind of file keeps images",
+        ),
+    };
+    let line = text.lines().position(|l| {
+        let l = l.trim_start().trim_start_matches("- ");
+        l.len() > word.len() && l[..word.len()].eq_ignore_ascii_case(word)
+    });
+    if let Some(index) = line {
+        eprintln!(
+            "ddigest: {}:{}: no reference pinned: {what}",
+            path.display(),
+            index + 1
+        );
+    }
 }

@@ -19,12 +19,15 @@ pub struct Site {
     pub image: String,
 }
 
-/// A reference ddigest found and leaves alone on purpose.
+/// A reference ddigest found and leaves alone, with the reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skip {
     pub line: usize,
     pub text: String,
     pub reason: String,
+    /// Left alone on purpose (variables, build stages, `scratch`,
+    /// images built locally); otherwise ddigest could not edit it.
+    pub by_design: bool,
 }
 
 /// Everything one file holds.
@@ -43,12 +46,27 @@ impl Found {
         }
     }
 
+    /// A reference left alone on purpose.
     pub fn skip(&mut self, line: usize, text: &str, reason: impl Into<String>) {
-        self.skips.push(Skip {
+        self.push_skip(line, text, reason.into(), true);
+    }
+
+    /// A reference ddigest would pin but cannot edit in place.
+    pub fn unpinnable(&mut self, line: usize, text: &str, reason: impl Into<String>) {
+        self.push_skip(line, text, reason.into(), false);
+    }
+
+    fn push_skip(&mut self, line: usize, text: &str, reason: String, by_design: bool) {
+        let skip = Skip {
             line,
             text: text.to_string(),
-            reason: reason.into(),
-        });
+            reason,
+            by_design,
+        };
+        // An anchored value merged into several places is said once.
+        if !self.skips.contains(&skip) {
+            self.skips.push(skip);
+        }
     }
 
     /// Sites and skips in file order.

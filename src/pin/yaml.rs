@@ -71,7 +71,35 @@ impl<'a> Scanner<'a> {
             self.kubernetes(root);
         } else if let Some(services) = self.get(root, "services") {
             for service in self.values(services) {
-                self.image(self.get(service, "image"), "");
+                let image = self.get(service, "image");
+                match self.built_locally(service) {
+                    Some(why) => self.skip_image(image, why),
+                    None => self.image(image, ""),
+                }
+            }
+        }
+    }
+
+    /// Why a compose service's `image` names an image built here rather
+    /// than pulled: it has `build:`, or `pull_policy: build` or `never`.
+    fn built_locally(&self, service: &'a Node) -> Option<&'static str> {
+        if self.get(service, "build").is_some() {
+            return Some("the service has build:, so the image is built locally");
+        }
+        let policy = self.get(service, "pull_policy").map(|p| self.resolve(p));
+        match policy.and_then(scalar) {
+            Some("build") => Some("pull_policy: build builds the image locally"),
+            Some("never") => Some("pull_policy: never uses a local image"),
+            _ => None,
+        }
+    }
+
+    /// Says that the scalar `node` is an image left alone on purpose.
+    fn skip_image(&mut self, node: Option<&'a Node>, why: &str) {
+        if let Some(Node::Scalar { value, at, .. }) = node.map(|n| self.resolve(n)) {
+            if !value.is_empty() {
+                let line = line_of(self.text, *at);
+                self.found.skip(line, value, why);
             }
         }
     }
@@ -149,7 +177,7 @@ impl<'a> Scanner<'a> {
         }
         let Some(span) = scalar_span(self.text, start, *style, value) else {
             let reason = "is written in a way ddigest cannot edit in place";
-            return self.found.skip(line, image, reason);
+            return self.found.unpinnable(line, image, reason);
         };
         let span = span.start + prefix.len()..span.end;
         self.found.site(Site {

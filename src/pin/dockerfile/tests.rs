@@ -123,3 +123,39 @@ fn substitutions() {
     assert!(expand("${A#x}", &set).is_err());
     assert_eq!(expand("$NOPE", &set).unwrap_err(), "$NOPE unset");
 }
+
+#[test]
+fn quotes_are_removed_as_buildkit_removes_them() {
+    let set = |name: &str| match name {
+        "A" => Ok("a".to_string()),
+        _ => Err(format!("${name} unset")),
+    };
+    assert_eq!(
+        expand("${REF:-\"gcr.io/x/y:tag\"}", &set).unwrap(),
+        "gcr.io/x/y:tag"
+    );
+    assert_eq!(expand("'$A'\"$A\"x", &set).unwrap(), "$Aax");
+    assert_eq!(expand("${NOPE:-${A}}", &set).unwrap(), "a");
+    assert!(expand("\"open", &set).is_err());
+}
+
+#[test]
+fn a_self_referring_arg_default_takes_the_digest() {
+    // Seen in real projects: the build may override REF, the default is
+    // the image.
+    let text = "ARG REF=${REF:-\"gcr.io/distroless/static:nonroot\"}\n\
+        ARG GO=${GO-golang:1.22}\n\
+        FROM ${GO} AS build\n\
+        FROM ${REF}\n";
+    assert_eq!(
+        images(text),
+        [
+            site(
+                1,
+                "gcr.io/distroless/static:nonroot",
+                "gcr.io/distroless/static:nonroot"
+            ),
+            site(2, "golang:1.22", "golang:1.22"),
+        ]
+    );
+}

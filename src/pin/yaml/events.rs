@@ -61,7 +61,9 @@ pub struct YamlError {
 }
 
 fn context_text(context: &Option<String>) -> String {
-    context.as_ref().map_or(String::new(), |c| format!(" ({c})"))
+    context
+        .as_ref()
+        .map_or(String::new(), |c| format!(" ({c})"))
 }
 
 /// A libyaml parser reading `input`, which it borrows for its lifetime.
@@ -85,7 +87,11 @@ impl<'input> Parser<'input> {
             let _ = sys::yaml_parser_initialize(parser);
             sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as _);
         }
-        let bom = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let bom = if input.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
         Parser {
             raw,
             bom,
@@ -214,7 +220,9 @@ mod tests {
             panic!("{got:?}");
         };
         assert_eq!(&text[*start..*end], "&a 'x'", "from the anchor");
-        assert!(matches!(&got[2], Event::Scalar { anchor: Some(a), style: Style::SingleQuoted, .. } if a == "a"));
+        assert!(
+            matches!(&got[2], Event::Scalar { anchor: Some(a), style: Style::SingleQuoted, .. } if a == "a")
+        );
         assert_eq!(got[4], Event::Alias { anchor: "a".into() });
     }
 

@@ -32,14 +32,14 @@ fn compose_services_with_quotes_comments_anchors_and_merges() {
         sites(text, Rules::ByContent),
         [
             at(3, "redis:7"),
-            at(6, "nginx:1.25"),
             at(10, "postgres:16"),
             at(14, "alpine:3.20")
         ]
     );
+    // nginx is built here (build:); the variable is left to compose.
     let skipped = scan(text, Rules::ByContent).unwrap().skips;
-    assert_eq!(skipped.len(), 1);
-    assert_eq!(skipped[0].line, 12);
+    let lines: Vec<usize> = skipped.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [6, 12]);
 }
 
 #[test]
@@ -107,4 +107,33 @@ fn an_anchor_merged_into_itself_does_not_loop() {
         "../../../fuzz/regressions/pin_scanners/crash-d54e3c5ee049234be42ce67a520d29e06df97557"
     );
     let _ = scan(&String::from_utf8_lossy(found), Rules::ByContent);
+}
+
+#[test]
+fn what_compose_accepts_is_read() {
+    // Flow sequences closed at the key's indentation, as large projects'
+    // compose files write healthchecks; libyaml and yaml.v3 accept them.
+    let text = "services:\n  db:\n    image: postgres:16\n    healthcheck:\n      test: [\n        \"CMD-SHELL\", \"pg_isready\"\n      ]\n  cache:\n    image: |-\n      redis:7\n";
+    assert_eq!(
+        sites(text, Rules::ByContent),
+        [at(3, "postgres:16"), at(10, "redis:7")]
+    );
+}
+
+#[test]
+fn locally_built_services_are_skipped_once() {
+    let text = "x-app: &app\n  image: ghcr.io/org/app:dev\n  build: .\nservices:\n  a:\n    <<: *app\n  b:\n    <<: *app\n  c:\n    image: nginx:1\n    pull_policy: never\n  d:\n    image: nginx:1\n    pull_policy: always\n";
+    assert_eq!(sites(text, Rules::ByContent), [at(13, "nginx:1")]);
+    let skipped = scan(text, Rules::ByContent).unwrap().skips;
+    let lines: Vec<(usize, bool)> = skipped.iter().map(|s| (s.line, s.by_design)).collect();
+    assert_eq!(lines, [(2, true), (10, true)], "{skipped:?}");
+}
+
+#[test]
+fn a_quoted_scalar_with_escapes_is_unpinnable_not_by_design() {
+    let text = "services:\n  a:\n    image: \"nginx\\x3a1\"\n";
+    let found = scan(text, Rules::ByContent).unwrap();
+    assert!(found.sites.is_empty());
+    assert_eq!(found.skips.len(), 1);
+    assert!(!found.skips[0].by_design);
 }
