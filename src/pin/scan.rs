@@ -11,7 +11,7 @@ use super::site::{Found, Site, Skip};
 use super::{dockerfile, yaml};
 use crate::batch::Failure;
 use crate::reference::Reference;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Files larger than this are not image manifests of any kind ddigest edits.
 const MAX_FILE_BYTES: u64 = 4 << 20;
@@ -136,7 +136,7 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
 
 /// A YAML file libyaml refuses: a Helm or Go template is no YAML and is
 /// passed over with a word; any other file that names images is a failure.
-fn unreadable_yaml(path: &PathBuf, text: &str, why: &str) -> Result<Option<Scanned>, String> {
+fn unreadable_yaml(path: &Path, text: &str, why: &str) -> Result<Option<Scanned>, String> {
     if text.contains("{{") {
         eprintln!(
             "ddigest: {}: skipped: a template ({{{{ … }}}}), not YAML",
@@ -153,7 +153,7 @@ fn unreadable_yaml(path: &PathBuf, text: &str, why: &str) -> Result<Option<Scann
 
 /// A file that yields nothing although it has lines that look like image
 /// references: said, so it is never passed over in silence.
-fn say_what_was_missed(path: &PathBuf, kind: Kind, text: &str) {
+fn say_what_was_missed(path: &Path, kind: Kind, text: &str) {
     let (word, what) = match kind {
         Kind::Dockerfile => ("FROM", "a FROM line with no image ddigest could read"),
         Kind::Yaml(_) => (

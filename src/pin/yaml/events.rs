@@ -8,7 +8,7 @@
 use std::ffi::CStr;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
-use unsafe_libyaml as sys;
+use unsafe_libyaml as unsafe_sys;
 
 /// How a scalar is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +69,7 @@ fn context_text(context: &Option<String>) -> String {
 /// A libyaml parser reading `input`, which it borrows for its lifetime.
 pub struct Parser<'input> {
     /// Boxed so that libyaml's own pointers into it never move.
-    raw: Box<MaybeUninit<sys::yaml_parser_t>>,
+    raw: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
     /// Bytes a UTF-8 byte-order mark took before libyaml's offsets.
     bom: usize,
     finished: bool,
@@ -78,14 +78,14 @@ pub struct Parser<'input> {
 
 impl<'input> Parser<'input> {
     pub fn new(input: &'input [u8]) -> Parser<'input> {
-        let mut raw = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
+        let mut raw = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
         // SAFETY: `raw` is valid for writes; initialize zeroes and sets it
         // up (it fails only when allocation fails, which aborts in Rust).
         // The input outlives the parser (`'input`), which only reads it.
         unsafe {
             let parser = raw.as_mut_ptr();
-            let _ = sys::yaml_parser_initialize(parser);
-            sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as _);
+            let _ = unsafe_sys::yaml_parser_initialize(parser);
+            unsafe_sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as _);
         }
         let bom = if input.starts_with(b"\xEF\xBB\xBF") {
             3
@@ -105,19 +105,19 @@ impl<'input> Parser<'input> {
         if self.finished {
             return Ok(Event::StreamEnd);
         }
-        let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
+        let mut event = MaybeUninit::<unsafe_sys::yaml_event_t>::uninit();
         // SAFETY: the parser was initialized in `new` and is not shared;
         // a successful parse fills `event`, which is read and then freed
         // with `yaml_event_delete` exactly once.
         unsafe {
             let parser = self.raw.as_mut_ptr();
-            if sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
+            if unsafe_sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
                 self.finished = true;
                 return Err(error(&*parser));
             }
             let event = event.as_mut_ptr();
             let converted = convert(&*event, self.bom);
-            sys::yaml_event_delete(event);
+            unsafe_sys::yaml_event_delete(event);
             if converted == Event::StreamEnd {
                 self.finished = true;
             }
@@ -129,16 +129,16 @@ impl<'input> Parser<'input> {
 impl Drop for Parser<'_> {
     fn drop(&mut self) {
         // SAFETY: initialized in `new`, deleted once here.
-        unsafe { sys::yaml_parser_delete(self.raw.as_mut_ptr()) }
+        unsafe { unsafe_sys::yaml_parser_delete(self.raw.as_mut_ptr()) }
     }
 }
 
 /// # Safety
 /// `event` must be an event libyaml filled in and has not freed.
-unsafe fn convert(event: &sys::yaml_event_t, bom: usize) -> Event {
+unsafe fn convert(event: &unsafe_sys::yaml_event_t, bom: usize) -> Event {
     match event.type_ {
-        sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
-        sys::YAML_SCALAR_EVENT => {
+        unsafe_sys::YAML_STREAM_END_EVENT => Event::StreamEnd,
+        unsafe_sys::YAML_SCALAR_EVENT => {
             let scalar = &event.data.scalar;
             let bytes = if scalar.value.is_null() {
                 &[][..]
@@ -148,10 +148,10 @@ unsafe fn convert(event: &sys::yaml_event_t, bom: usize) -> Event {
             Event::Scalar {
                 value: String::from_utf8_lossy(bytes).into_owned(),
                 style: match scalar.style {
-                    sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => Style::SingleQuoted,
-                    sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => Style::DoubleQuoted,
-                    sys::YAML_LITERAL_SCALAR_STYLE => Style::Literal,
-                    sys::YAML_FOLDED_SCALAR_STYLE => Style::Folded,
+                    unsafe_sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => Style::SingleQuoted,
+                    unsafe_sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => Style::DoubleQuoted,
+                    unsafe_sys::YAML_LITERAL_SCALAR_STYLE => Style::Literal,
+                    unsafe_sys::YAML_FOLDED_SCALAR_STYLE => Style::Folded,
                     _ => Style::Plain,
                 },
                 anchor: text(scalar.anchor),
@@ -159,17 +159,17 @@ unsafe fn convert(event: &sys::yaml_event_t, bom: usize) -> Event {
                 end: event.end_mark.index as usize + bom,
             }
         }
-        sys::YAML_ALIAS_EVENT => Event::Alias {
+        unsafe_sys::YAML_ALIAS_EVENT => Event::Alias {
             anchor: text(event.data.alias.anchor).unwrap_or_default(),
         },
-        sys::YAML_SEQUENCE_START_EVENT => Event::SequenceStart {
+        unsafe_sys::YAML_SEQUENCE_START_EVENT => Event::SequenceStart {
             anchor: text(event.data.sequence_start.anchor),
         },
-        sys::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
-        sys::YAML_MAPPING_START_EVENT => Event::MappingStart {
+        unsafe_sys::YAML_SEQUENCE_END_EVENT => Event::SequenceEnd,
+        unsafe_sys::YAML_MAPPING_START_EVENT => Event::MappingStart {
             anchor: text(event.data.mapping_start.anchor),
         },
-        sys::YAML_MAPPING_END_EVENT => Event::MappingEnd,
+        unsafe_sys::YAML_MAPPING_END_EVENT => Event::MappingEnd,
         _ => Event::Other,
     }
 }
@@ -185,7 +185,7 @@ unsafe fn text(ptr: *const u8) -> Option<String> {
 
 /// # Safety
 /// `parser` is an initialized parser whose last parse failed.
-unsafe fn error(parser: &sys::yaml_parser_t) -> YamlError {
+unsafe fn error(parser: &unsafe_sys::yaml_parser_t) -> YamlError {
     let problem = text(parser.problem.cast()).unwrap_or_else(|| "invalid YAML".to_string());
     let mark = parser.problem_mark;
     YamlError {
