@@ -24,8 +24,13 @@ pub fn kind_of(path: &Path, named: bool) -> Option<Kind> {
         let in_workflows = path
             .parent()
             .is_some_and(|p| p.ends_with(".github/workflows"));
+        let compose = ["compose.", "docker-compose."]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
         let rules = if in_workflows {
             Rules::Workflow
+        } else if compose {
+            Rules::Compose
         } else {
             Rules::ByContent
         };
@@ -113,7 +118,12 @@ mod tests {
         assert_eq!(kind("Containerfile"), Some(Kind::Dockerfile));
         assert_eq!(kind("README.md"), None);
         assert_eq!(kind("Dockerfiles"), None);
-        assert_eq!(kind("compose.yaml"), Some(Kind::Yaml(Rules::ByContent)));
+        assert_eq!(kind("compose.yaml"), Some(Kind::Yaml(Rules::Compose)));
+        assert_eq!(
+            kind("docker-compose.prod.yml"),
+            Some(Kind::Yaml(Rules::Compose))
+        );
+        assert_eq!(kind("k8s.yaml"), Some(Kind::Yaml(Rules::ByContent)));
         assert_eq!(
             kind(".github/workflows/ci.yml"),
             Some(Kind::Yaml(Rules::Workflow))

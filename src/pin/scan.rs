@@ -100,7 +100,10 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
         Kind::Dockerfile => dockerfile::scan(&text),
         Kind::Yaml(rules) => match yaml::scan(&text, rules) {
             Ok(found) => found,
-            Err(why) => return unreadable_yaml(&path, &text, &why),
+            Err(why) => match unreadable_yaml(&path, &text, &why)? {
+                Some(found) => found,
+                None => return Ok(None),
+            },
         },
     };
     for site in &mut found.sites {
@@ -134,10 +137,14 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
     }))
 }
 
-/// A YAML file libyaml refuses: a Helm or Go template is no YAML and is
-/// passed over with a word; any other file that names images is a failure.
-fn unreadable_yaml(path: &Path, text: &str, why: &str) -> Result<Option<Scanned>, String> {
+/// A YAML file libyaml refuses: a Kubernetes template (Helm, Go) is read
+/// line by line for literal images; another template is passed over with
+/// a word; any other file that names images is a failure.
+fn unreadable_yaml(path: &Path, text: &str, why: &str) -> Result<Option<Found>, String> {
     if text.contains("{{") {
+        if text.contains("apiVersion:") && text.contains("kind:") {
+            return Ok(Some(yaml::template::scan(text)));
+        }
         eprintln!(
             "ddigest: {}: skipped: a template ({{{{ … }}}}), not YAML",
             path.display()

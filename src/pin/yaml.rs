@@ -8,6 +8,7 @@
 //! followed to the scalar that holds the image. Pure: text in, sites out.
 
 mod events;
+pub mod template;
 
 use super::site::{line_of, Found, Site};
 use events::{Event, Parser, Style, YamlError};
@@ -22,6 +23,10 @@ pub enum Rules {
     /// Decided per document: Kubernetes when it has `apiVersion` and
     /// `kind`, compose when it has `services`.
     ByContent,
+    /// A file named as compose names its files (`compose.yaml`,
+    /// `docker-compose.*.yml`): as `ByContent`, and a document without
+    /// `services` is the legacy (version 1) format, services at the top.
+    Compose,
 }
 
 /// What an alias to an unknown anchor stands for.
@@ -53,7 +58,8 @@ pub fn scan(text: &str, rules: Rules) -> Result<Found, String> {
     for root in &documents {
         match rules {
             Rules::Workflow => scanner.workflow(root),
-            Rules::ByContent => scanner.by_content(root),
+            Rules::ByContent => scanner.by_content(root, false),
+            Rules::Compose => scanner.by_content(root, true),
         }
     }
     Ok(scanner.found.sorted())
@@ -66,10 +72,16 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn by_content(&mut self, root: &'a Node) {
+    fn by_content(&mut self, root: &'a Node, compose_file: bool) {
+        let services = match self.get(root, "services") {
+            Some(services) => Some(services),
+            // Version 1: the services are the top-level keys.
+            None if compose_file => Some(root),
+            None => None,
+        };
         if self.get(root, "apiVersion").is_some() && self.get(root, "kind").is_some() {
             self.kubernetes(root);
-        } else if let Some(services) = self.get(root, "services") {
+        } else if let Some(services) = services {
             for service in self.values(services) {
                 let image = self.get(service, "image");
                 match self.built_locally(service) {
@@ -119,6 +131,13 @@ impl<'a> Scanner<'a> {
                         Node::Seq(items) if is_list => {
                             for item in items {
                                 self.image(self.get(item, "image"), "");
+                            }
+                        }
+                        // Image volumes: `volumes: [{image: {reference: …}}]`.
+                        Node::Seq(items) if scalar(key) == Some("volumes") => {
+                            for item in items {
+                                let image = self.get(item, "image");
+                                self.image(image.and_then(|i| self.get(i, "reference")), "");
                             }
                         }
                         _ => self.kubernetes(value),
@@ -171,15 +190,23 @@ impl<'a> Scanner<'a> {
         if image.is_empty() {
             return;
         }
-        if image.contains('$') || image.contains("{{") {
-            let reason = "holds a variable or template expression";
-            return self.found.skip(line, image, reason);
-        }
         let Some(span) = scalar_span(self.text, start, *style, value) else {
             let reason = "is written in a way ddigest cannot edit in place";
             return self.found.unpinnable(line, image, reason);
         };
         let span = span.start + prefix.len()..span.end;
+        // `${VAR:-image}`: compose's default, pinned where it is written.
+        let (span, image) = match variable_default(image) {
+            Some(inner) => (
+                span.start + inner.start..span.start + inner.end,
+                &image[inner],
+            ),
+            None => (span, image),
+        };
+        if image.contains('$') || image.contains("{{") {
+            let reason = "holds a variable or template expression";
+            return self.found.skip(line, image, reason);
+        }
         self.found.site(Site {
             line: line_of(self.text, span.start),
             span,
@@ -238,6 +265,27 @@ fn scalar(node: &Node) -> Option<&str> {
         Node::Scalar { value, .. } => Some(value),
         _ => None,
     }
+}
+
+/// Where `image` is in `${VAR:-image}` or `${VAR-image}` (compose's
+/// interpolation with a default), when that is the whole value.
+fn variable_default(value: &str) -> Option<Range<usize>> {
+    let inner = value.strip_prefix("${")?.strip_suffix('}')?;
+    let name_len = inner
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|&n| n > 0)?;
+    let rest = &inner[name_len..];
+    let skip = if rest.starts_with(":-") {
+        2
+    } else if rest.starts_with('-') {
+        1
+    } else {
+        return None;
+    };
+    let start = 2 + name_len + skip;
+    let default = &value[start..value.len() - 1];
+    let literal = !default.is_empty() && !default.contains(['$', '{', '}']);
+    literal.then_some(start..start + default.len())
 }
 
 /// Where the characters of a scalar's value are: the value itself when

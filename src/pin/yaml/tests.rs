@@ -137,3 +137,18 @@ fn a_quoted_scalar_with_escapes_is_unpinnable_not_by_design() {
     assert_eq!(found.skips.len(), 1);
     assert!(!found.skips[0].by_design);
 }
+
+#[test]
+fn compose_defaults_legacy_files_and_image_volumes() {
+    let text = "redis:\n  image: ${REDIS_IMAGE:-redis:5.0.0}\nweb:\n  image: \"${WEB:-nginx:1}-x\"\nother:\n  image: ${IMAGE:-a/b}:${TAG:-latest}\n";
+    assert_eq!(sites(text, Rules::Compose), [at(2, "redis:5.0.0")]);
+    assert!(
+        sites(text, Rules::ByContent).is_empty(),
+        "not a compose file by name"
+    );
+    let skipped = scan(text, Rules::Compose).unwrap().skips;
+    let texts: Vec<&str> = skipped.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts, ["${WEB:-nginx:1}-x", "${IMAGE:-a/b}:${TAG:-latest}"]);
+    let pod = "apiVersion: v1\nkind: Pod\nspec:\n  volumes:\n  - name: data\n    image:\n      reference: quay.io/org/data:1\n  - name: tmp\n    emptyDir: {}\n";
+    assert_eq!(sites(pod, Rules::ByContent), [at(7, "quay.io/org/data:1")]);
+}
