@@ -36,11 +36,14 @@ pub fn kind_of(path: &Path, named: bool) -> Option<Kind> {
         };
         return Some(Kind::Yaml(rules));
     }
+    // `Dockerfile`, `Dockerfile.dev`, `Dockerfile_windows`, `api.Dockerfile`
+    // (Renovate's rule), but not `Dockerfile.dockerignore`.
     let dockerfile = ["dockerfile", "containerfile"].iter().any(|base| {
-        name == *base
+        let suffix = name.strip_prefix(base);
+        suffix.is_some_and(|s| s.is_empty() || s.starts_with(['.', '_', '-']))
             || name.ends_with(&format!(".{base}"))
-            || name.starts_with(&format!("{base}."))
     });
+    let dockerfile = dockerfile && !name.ends_with(".dockerignore");
     (dockerfile || named).then_some(Kind::Dockerfile)
 }
 
@@ -118,6 +121,9 @@ mod tests {
         assert_eq!(kind("Containerfile"), Some(Kind::Dockerfile));
         assert_eq!(kind("README.md"), None);
         assert_eq!(kind("Dockerfiles"), None);
+        assert_eq!(kind("Dockerfile_windows"), Some(Kind::Dockerfile));
+        assert_eq!(kind("Dockerfile-dev"), Some(Kind::Dockerfile));
+        assert_eq!(kind("Dockerfile.dockerignore"), None);
         assert_eq!(kind("compose.yaml"), Some(Kind::Yaml(Rules::Compose)));
         assert_eq!(
             kind("docker-compose.prod.yml"),
