@@ -11,6 +11,7 @@ mod faults;
 mod figures;
 mod formats;
 mod pin;
+mod pin_real;
 mod platform;
 mod platform_rules;
 mod platform_vectors;

@@ -158,7 +158,7 @@ pub async fn check(args: CheckArgs) -> Exit {
             }
         }
         // References ddigest could not pin are unpinned all the same.
-        for skip in file.unpinnable.iter().filter(|_| args.require_pins) {
+        for skip in file.unpinnable().filter(|_| args.require_pins) {
             let at = format!("{}:{}", file.path.display(), skip.line);
             out.line(&format!(
                 "{at}: {} is not pinned ({})",

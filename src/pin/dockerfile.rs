@@ -10,6 +10,18 @@ use super::site::{Found, Site};
 use std::collections::HashMap;
 use std::ops::Range;
 
+/// The platform ARGs BuildKit sets itself, per build or target platform.
+const BUILDER_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
 /// A whitespace-separated word of an instruction, by byte offsets.
 #[derive(Clone, Debug)]
 struct Word {
@@ -129,6 +141,9 @@ impl Scanner<'_> {
     fn lookup(&self, name: &str) -> Result<String, String> {
         match self.globals.get(name) {
             Some(arg) => arg.value.clone(),
+            None if BUILDER_ARGS.contains(&name) => {
+                Err(format!("${name} is set by the builder for each platform"))
+            }
             None => Err(format!("${name} is not a global ARG")),
         }
     }

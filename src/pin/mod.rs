@@ -9,7 +9,7 @@ pub mod dockerfile;
 pub mod edit;
 pub mod files;
 pub mod lookup;
-mod scan;
+pub mod scan;
 pub mod site;
 pub mod yaml;
 

@@ -23,9 +23,8 @@ pub struct Scanned {
     /// The file as read; edits apply to these bytes.
     pub bytes: Vec<u8>,
     pub sites: Vec<Located>,
-    /// References left unpinned for a reason other than design (written in
-    /// a way ddigest cannot edit): `check --require-pins` counts them.
-    pub unpinnable: Vec<Skip>,
+    /// References found and left alone, with why (said on stderr).
+    pub skips: Vec<Skip>,
 }
 
 /// A site with its reference parsed.
@@ -35,6 +34,12 @@ pub struct Located {
 }
 
 impl Scanned {
+    /// References left unpinned for a reason other than design (written in
+    /// a way ddigest cannot edit): `check --require-pins` counts them.
+    pub fn unpinnable(&self) -> impl Iterator<Item = &Skip> {
+        self.skips.iter().filter(|s| !s.by_design)
+    }
+
     /// `FILE:LINE` of a site, for messages.
     pub fn at(&self, site: &Site) -> String {
         format!("{}:{}", self.path.display(), site.line)
@@ -128,12 +133,11 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
             Located { site, reference }
         })
         .collect();
-    let unpinnable = skips.into_iter().filter(|s| !s.by_design).collect();
     Ok(Some(Scanned {
         path,
         bytes,
         sites,
-        unpinnable,
+        skips,
     }))
 }
 
