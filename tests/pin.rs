@@ -418,3 +418,73 @@ fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::MetadataExt as _;
     std::fs::metadata(path).unwrap().mode() & 0o777
 }
+
+/// Makes the `?` of `caf?` an `é` in Latin-1: a byte that is not UTF-8.
+fn latin1(bytes: &mut [u8]) {
+    let at = bytes.iter().position(|&b| b == b'?').expect("a ?");
+    bytes[at] = 0xE9;
+}
+
+#[test]
+fn a_byte_order_mark_and_latin1_bytes_are_kept_byte_for_byte() {
+    let repo = setup();
+    let r = repo.registry.host();
+    let (alpine, redis) = (&repo.digests["alpine"], &repo.digests["redis"]);
+    let dir = temp_dir("bom");
+    let bom = b"\xEF\xBB\xBF";
+    // BuildKit strips the BOM; the first line is a FROM all the same.
+    let mut dockerfile = bom.to_vec();
+    dockerfile.extend(format!("FROM {r}/alpine:3.20\n# caf? (Latin-1)\n").as_bytes());
+    latin1(&mut dockerfile);
+    std::fs::write(dir.path().join("Dockerfile"), &dockerfile).unwrap();
+    let mut compose = bom.to_vec();
+    compose.extend(format!("services:\n  cache:\n    image: {r}/redis:7\n").as_bytes());
+    std::fs::write(dir.path().join("compose.yaml"), &compose).unwrap();
+    let run = Ddigest::new().run_in(dir.path(), &["pin"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let mut want = bom.to_vec();
+    want.extend(format!("FROM {r}/alpine:3.20@{alpine}\n# caf? (Latin-1)\n").as_bytes());
+    latin1(&mut want);
+    assert_eq!(std::fs::read(dir.path().join("Dockerfile")).unwrap(), want);
+    let mut want = bom.to_vec();
+    want.extend(format!("services:\n  cache:\n    image: {r}/redis:7@{redis}\n").as_bytes());
+    assert_eq!(
+        std::fs::read(dir.path().join("compose.yaml")).unwrap(),
+        want
+    );
+}
+
+#[test]
+fn check_fails_on_files_it_cannot_read_and_references_it_cannot_pin() {
+    let repo = setup();
+    let r = repo.registry.host();
+    let dir = temp_dir("unreadable");
+    // YAML that no parser accepts, in a file that names images.
+    let broken = format!("services:\n  web:\n    image: {r}/nginx:1.25\n  db: [\n");
+    std::fs::write(dir.path().join("compose.yaml"), broken).unwrap();
+    let check = Ddigest::new().run_in(dir.path(), &["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check
+            .stderr
+            .contains("compose.yaml: cannot read: not valid YAML"),
+        "{}",
+        check.stderr
+    );
+    let pin = Ddigest::new().run_in(dir.path(), &["pin"]);
+    assert_eq!(pin.code, 1, "{}", pin.stderr);
+
+    // A double-quoted value with an escape: found, but not editable.
+    let escaped = format!("services:\n  web:\n    image: \"{r}/nginx\\x3a1.25\"\n");
+    std::fs::write(dir.path().join("compose.yaml"), escaped).unwrap();
+    let check = Ddigest::new().run_in(dir.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let strict = Ddigest::new().run_in(dir.path(), &["check", "--require-pins"]);
+    assert_eq!(strict.code, 1, "{}", strict.stderr);
+    assert!(
+        strict.stdout.contains("compose.yaml:3: ") && strict.stdout.contains("is not pinned"),
+        "{}",
+        strict.stdout
+    );
+}
