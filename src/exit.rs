@@ -2,7 +2,8 @@
 //! maps to which, and the stable `code` strings `--format json` prints. The
 //! README's tables list the same meanings.
 
-use crate::auth::token::TokenRefused;
+use crate::auth::challenge::ChallengeError;
+use crate::auth::token::{TokenError, TokenRefused};
 use crate::digest::DigestError;
 use crate::image::ImageError;
 use crate::local_config::ConfigError;
@@ -138,8 +139,15 @@ fn classify(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorCode> {
     if cause.is::<Blocked>() {
         return Some(ErrorCode::Blocked);
     }
-    if cause.is::<ConfigError>() {
+    if cause.is::<ConfigError>()
+        || cause.is::<crate::credentials::config::ConfigError>()
+        || cause.is::<crate::registries_conf::ConfError>()
+    {
         return Some(ErrorCode::Config);
+    }
+    // A challenge or token answer that cannot be used: the registry's fault.
+    if cause.is::<ChallengeError>() || cause.is::<TokenError>() {
+        return Some(ErrorCode::Registry);
     }
     if cause.is::<BodyTooLarge>() {
         return Some(ErrorCode::TooLarge);
@@ -209,6 +217,15 @@ mod tests {
         let plain = anyhow::anyhow!("network down");
         assert_eq!(Exit::of_error(&plain), Exit::Failed);
         assert_eq!(ErrorCode::of(&plain), ErrorCode::Other);
+        let token = anyhow::Error::from(TokenError::NoToken).context("token realm");
+        assert_eq!(ErrorCode::of(&token), ErrorCode::Registry);
+        let challenge = anyhow::Error::from(ChallengeError::Empty);
+        assert_eq!(ErrorCode::of(&challenge), ErrorCode::Registry);
+        let helper = anyhow::anyhow!("docker-credential-x failed");
+        let config = anyhow::Error::from(ConfigError(helper));
+        assert_eq!(ErrorCode::of(&config).as_str(), "config");
+        let big = anyhow::Error::from(BodyTooLarge::Read { limit: 4 });
+        assert_eq!(ErrorCode::of(&big).as_str(), "too_large");
         let blocked = anyhow::Error::from(Blocked("quay.io".into()));
         assert_eq!(
             (ErrorCode::of(&blocked).as_str(), Exit::of_error(&blocked)),

@@ -426,4 +426,24 @@ fn broken_auth_and_broken_lists_are_clear_errors() {
         &format!("{}/app:v1", list.addr),
     ]);
     assert!(run.fails(1).contains("not JSON"), "{}", run.stderr);
+
+    // Each of these is the registry's fault, said with its own code.
+    let code = |args: &[&str]| -> String {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let run = dd.run(&all);
+        let line: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("json");
+        line["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let at = |proxy: &FaultProxy| format!("{}/app:v1", proxy.addr);
+    assert_eq!(code(&[&at(&garbage)]), "registry");
+    assert_eq!(code(&[&at(&ftp)]), "registry");
+    assert_eq!(code(&[&at(&tokenless)]), "registry");
+    assert_eq!(
+        code(&["--platform", "linux/amd64", &at(&list)]),
+        "bad_manifest"
+    );
 }

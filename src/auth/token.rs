@@ -120,8 +120,10 @@ pub fn may_send_to(realm: &str) -> bool {
 }
 
 pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Result<Token> {
-    let realm = reqwest::Url::parse(req.realm)
-        .with_context(|| format!("token realm {:?} is not a URL", req.realm))?;
+    let realm = reqwest::Url::parse(req.realm).map_err(|e| {
+        let what = format!("token realm {:?} is not a URL ({e})", req.realm);
+        crate::registry::AuthProblem::BadChallenge(what)
+    })?;
     if !matches!(realm.scheme(), "https" | "http") {
         let what = format!("token realm {realm} is not an http(s) URL");
         return Err(crate::registry::AuthProblem::BadChallenge(what).into());
