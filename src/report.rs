@@ -5,9 +5,8 @@
 //! instead of the HTTP stack's `error sending request for url (…): client
 //! error (Connect): …` chain.
 
-use crate::registry::transport::tls_error;
+use crate::registry::transport::{causes, tls_error};
 use rustls::CertificateError;
-use std::error::Error as _;
 use std::io::ErrorKind;
 
 /// The whole error on one line: each context, then the cause.
@@ -33,7 +32,7 @@ pub fn network(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return format!("timed out waiting for {host}");
     }
-    let causes = causes(e);
+    let causes: Vec<_> = causes(e).skip(1).collect();
     if let Some(kind) = causes.iter().find_map(|c| io_kind(*c)) {
         match kind {
             ErrorKind::ConnectionRefused => return format!("connection refused by {host}"),
@@ -66,23 +65,6 @@ fn host_port(url: &reqwest::Url) -> String {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
     }
-}
-
-/// Every cause below the reqwest error, opening `io::Error` wrappers.
-fn causes(e: &reqwest::Error) -> Vec<&(dyn std::error::Error + 'static)> {
-    let mut out = Vec::new();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        out.push(cause);
-        source = match cause
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => cause.source(),
-        };
-    }
-    out
 }
 
 fn io_kind(cause: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {

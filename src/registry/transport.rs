@@ -197,20 +197,23 @@ fn peer_is_not_tls(err: &reqwest::Error) -> bool {
 /// arrive wrapped in (nested) `io::Error`s, whose `source()` skips the
 /// wrapped error, so those are opened with `get_ref()`.
 pub(crate) fn tls_error(err: &reqwest::Error) -> Option<&rustls::Error> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = source {
-        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return Some(tls);
-        }
-        source = match e
+    causes(err).find_map(|e| e.downcast_ref::<rustls::Error>())
+}
+
+/// The error and every cause below it, `io::Error` wrappers opened.
+pub(crate) fn causes(
+    err: &reqwest::Error,
+) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    let first: &(dyn std::error::Error + 'static) = err;
+    std::iter::successors(Some(first), |e| {
+        match e
             .downcast_ref::<std::io::Error>()
             .and_then(|io| io.get_ref())
         {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => e.source(),
-        };
-    }
-    None
+        }
+    })
 }
 
 #[cfg(test)]
