@@ -36,9 +36,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     check(text, &dockerfile::scan(text));
-    for rules in [yaml::Rules::ByContent, yaml::Rules::Workflow] {
+    for rules in [yaml::Rules::ByContent, yaml::Rules::Compose, yaml::Rules::Workflow] {
         if let Ok(found) = yaml::scan(text, rules) {
             check(text, &found);
         }
     }
+    check(text, &yaml::template::scan(text));
 });
