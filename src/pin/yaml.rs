@@ -1,19 +1,29 @@
 //! YAML files: finds image references in docker compose files
-//! (`services.*.image`), Kubernetes manifests (`image` of `containers`,
-//! `initContainers` and `ephemeralContainers`, anywhere in any document that
-//! has `apiVersion` and `kind`) and GitHub Actions workflows
+//! (`services.*.image`, or the top-level services of a legacy compose file
+//! named as compose names its files), Kubernetes manifests (`image` of
+//! `containers`, `initContainers` and `ephemeralContainers`, and image
+//! volumes' `image.reference`, anywhere in any document that has
+//! `apiVersion` and `kind`) and GitHub Actions workflows
 //! (`jobs.*.container[.image]`, `jobs.*.services.*.image`, `uses:
-//! docker://…`). The text is parsed by a real YAML parser only to learn
-//! where each scalar's characters are; anchors, aliases and `<<` merges are
-//! followed to the scalar that holds the image. Pure: text in, sites out.
+//! docker://…`). The text is read by libyaml (`events`) only to learn where
+//! each scalar's characters are (`tree`, `spans`); anchors, aliases and
+//! `<<` merges are followed to the scalar that holds the image. Templates
+//! that are not YAML are read line by line (`template`). Pure: text in,
+//! sites out.
 
 mod events;
 pub mod template;
 
+mod spans;
+mod tree;
+
 use super::site::{line_of, Found, Site};
-use events::{Event, Parser, Style, YamlError};
+use spans::{scalar_span, variable_default};
 use std::collections::HashMap;
-use std::ops::Range;
+use tree::{parse, Node, UNKNOWN};
+
+/// How many `<<` merges deep a key is looked for.
+const MAX_MERGES: usize = 16;
 
 /// Which rules apply to a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,24 +37,6 @@ pub enum Rules {
     /// `docker-compose.*.yml`): as `ByContent`, and a document without
     /// `services` is the legacy (version 1) format, services at the top.
     Compose,
-}
-
-/// What an alias to an unknown anchor stands for.
-static UNKNOWN: Node = Node::Other;
-
-#[derive(Clone, Debug)]
-enum Node {
-    Scalar {
-        value: String,
-        style: Style,
-        /// Byte offset of the scalar's first character (a quote or block
-        /// indicator, if any).
-        at: usize,
-    },
-    Map(Vec<(Node, Node)>),
-    Seq(Vec<Node>),
-    Alias(usize),
-    Other,
 }
 
 /// The images in `text`; an error is the parser's, with its position.
@@ -264,190 +256,6 @@ fn scalar(node: &Node) -> Option<&str> {
     match node {
         Node::Scalar { value, .. } => Some(value),
         _ => None,
-    }
-}
-
-/// Where `image` is in `${VAR:-image}` or `${VAR-image}` (compose's
-/// interpolation with a default), when that is the whole value.
-fn variable_default(value: &str) -> Option<Range<usize>> {
-    let inner = value.strip_prefix("${")?.strip_suffix('}')?;
-    let name_len = inner
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|&n| n > 0)?;
-    let rest = &inner[name_len..];
-    let skip = if rest.starts_with(":-") {
-        2
-    } else if rest.starts_with('-') {
-        1
-    } else {
-        return None;
-    };
-    let start = 2 + name_len + skip;
-    let default = &value[start..value.len() - 1];
-    let literal = !default.is_empty() && !default.contains(['$', '{', '}']);
-    literal.then_some(start..start + default.len())
-}
-
-/// Where the characters of a scalar's value are: the value itself when
-/// plain, inside the quotes when quoted, the one content line of a block
-/// scalar (`image: >-` then the reference alone on the next line); `None`
-/// when the source differs from the value (escapes, folded lines).
-fn scalar_span(text: &str, start: usize, style: Style, value: &str) -> Option<Range<usize>> {
-    let quote = match style {
-        Style::Plain => None,
-        Style::SingleQuoted => Some('\''),
-        Style::DoubleQuoted => Some('"'),
-        Style::Literal | Style::Folded => return block_span(text, start, value),
-    };
-    let begin = start + quote.map_or(0, char::len_utf8);
-    let span = begin..begin + value.len();
-    let written = text.get(span.clone())?;
-    let closed = quote.is_none_or(|q| text[span.end..].starts_with(q));
-    (written == value && closed).then_some(span)
-}
-
-/// A block scalar whose content is one line holding `value` (less its
-/// final line break): that line's characters.
-fn block_span(text: &str, indicator: usize, value: &str) -> Option<Range<usize>> {
-    let content = value.strip_suffix('\n').unwrap_or(value);
-    if content.is_empty() || content.contains('\n') {
-        return None;
-    }
-    let header_end = indicator + text.get(indicator..)?.find('\n')? + 1;
-    let mut at = header_end;
-    // Blank lines before the content are allowed; the first other line
-    // must hold exactly the value.
-    for line in text.get(header_end..)?.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let trimmed = body.trim_start_matches(' ');
-        if trimmed.is_empty() {
-            at += line.len();
-            continue;
-        }
-        let begin = at + (body.len() - trimmed.len());
-        return (trimmed.trim_end() == content).then_some(begin..begin + content.len());
-    }
-    None
-}
-
-type Parsed = (Vec<Node>, HashMap<usize, Node>);
-
-/// The documents of a YAML stream as trees, and the anchored nodes by id.
-fn parse(text: &str) -> Result<Parsed, YamlError> {
-    let mut tree = Tree {
-        text,
-        parser: Parser::new(text.as_bytes()),
-        anchors: HashMap::new(),
-        names: HashMap::new(),
-    };
-    let mut documents = Vec::new();
-    loop {
-        match tree.parser.next_event()? {
-            Event::StreamEnd => return Ok((documents, tree.anchors)),
-            Event::Other => {}
-            event => documents.push(tree.node(event, 0)?),
-        }
-    }
-}
-
-/// Where a node's own characters start: libyaml's event begins at its
-/// anchor (`&name`) or tag (`!tag`), which are passed over with the blanks
-/// and comments after them.
-fn past_properties(text: &str, mut at: usize) -> usize {
-    let bytes = text.as_bytes();
-    while matches!(bytes.get(at), Some(b'&' | b'!')) {
-        while bytes.get(at).is_some_and(|b| !b.is_ascii_whitespace()) {
-            at += 1;
-        }
-        loop {
-            match bytes.get(at) {
-                Some(b' ' | b'\t' | b'\r' | b'\n') => at += 1,
-                Some(b'#') => {
-                    while bytes.get(at).is_some_and(|&b| b != b'\n') {
-                        at += 1;
-                    }
-                }
-                _ => break,
-            }
-        }
-    }
-    at
-}
-
-/// How many `<<` merges deep a key is looked for.
-const MAX_MERGES: usize = 16;
-
-/// Nesting deeper than this is not a file ddigest edits.
-const MAX_DEPTH: usize = 256;
-
-/// Builds nodes from events. An anchor name may be defined again later;
-/// each definition gets its own id, and an alias names the one before it.
-struct Tree<'a> {
-    text: &'a str,
-    parser: Parser<'a>,
-    anchors: HashMap<usize, Node>,
-    names: HashMap<String, usize>,
-}
-
-impl Tree<'_> {
-    fn node(&mut self, event: Event, depth: usize) -> Result<Node, YamlError> {
-        if depth > MAX_DEPTH {
-            return Err(YamlError {
-                problem: "nested too deep".into(),
-                line: 0,
-                column: 0,
-                context: None,
-            });
-        }
-        let (built, anchor) = match event {
-            Event::Scalar {
-                value,
-                style,
-                anchor,
-                start,
-                ..
-            } => (
-                Node::Scalar {
-                    value,
-                    style,
-                    at: past_properties(self.text, start),
-                },
-                anchor,
-            ),
-            Event::Alias { anchor } => {
-                let id = self.names.get(&anchor).copied().unwrap_or(usize::MAX);
-                (Node::Alias(id), None)
-            }
-            Event::SequenceStart { anchor } => {
-                let mut items = Vec::new();
-                loop {
-                    match self.parser.next_event()? {
-                        Event::SequenceEnd => break,
-                        event => items.push(self.node(event, depth + 1)?),
-                    }
-                }
-                (Node::Seq(items), anchor)
-            }
-            Event::MappingStart { anchor } => {
-                let mut pairs = Vec::new();
-                loop {
-                    let key = match self.parser.next_event()? {
-                        Event::MappingEnd => break,
-                        event => self.node(event, depth + 1)?,
-                    };
-                    let event = self.parser.next_event()?;
-                    pairs.push((key, self.node(event, depth + 1)?));
-                }
-                (Node::Map(pairs), anchor)
-            }
-            _ => (Node::Other, None),
-        };
-        if let Some(name) = anchor {
-            let id = self.anchors.len();
-            self.names.insert(name, id);
-            self.anchors.insert(id, built.clone());
-        }
-        Ok(built)
     }
 }
 
