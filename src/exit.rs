@@ -3,13 +3,14 @@
 //! README's tables list the same meanings.
 
 use crate::auth::challenge::ChallengeError;
-use crate::auth::token::{TokenError, TokenRefused};
+use crate::auth::token::TokenError;
 use crate::digest::DigestError;
 use crate::image::ImageError;
 use crate::local_config::ConfigError;
 use crate::pin::PinnedGone;
 use crate::reference::ReferenceError;
 use crate::registries_conf::Blocked;
+use crate::registry::client::TokenRefused;
 use crate::registry::{AuthProblem, BodyTooLarge, RegistryError};
 use crate::resolve::{DigestMismatch, IndexProblem, PlatformMismatch, PlatformNotFound};
 

@@ -1,5 +1,6 @@
-//! Registry authentication: parsing `WWW-Authenticate` challenges (pure) and
-//! the token exchange with a Bearer realm (I/O).
+//! Registry authentication, the pure part: parsing `WWW-Authenticate`
+//! challenges and token responses. The exchange over HTTP is in
+//! `registry::client` (`auth`, `token`).
 
 pub mod challenge;
 pub mod token;

@@ -1,34 +1,19 @@
-//! The token exchange of the Docker token protocol: given a Bearer
-//! challenge's realm and service, ask for a token carrying the wanted
-//! scopes, anonymously, with Basic credentials, or by exchanging an
-//! identity token as an OAuth2 refresh token (POST `grant_type=refresh_token`).
+//! The Docker token protocol's answers: a token response read into the
+//! token and its lifetime, and which scopes a JWT's `access` claim grants.
+//! Pure: the request itself is `registry::client::token`.
 
-use crate::credentials::config::Credential;
-use crate::registry::transport::may_send_credentials;
-use crate::registry::RegistryError;
 use crate::secret::Secret;
-use anyhow::Context as _;
 use serde::Deserialize;
 use std::time::Duration;
 
 /// Lifetime the protocol assumes when a token response gives none.
 const DEFAULT_EXPIRY: Duration = Duration::from_secs(60);
-const CLIENT_ID: &str = "ddigest";
-const TOKEN_BODY_LIMIT: usize = 1024 * 1024;
 
 /// A granted bearer token.
 #[derive(Clone, Debug)]
 pub struct Token {
     pub value: Secret,
     pub expires_in: Duration,
-}
-
-/// What to ask the realm for.
-pub struct TokenRequest<'a> {
-    pub realm: &'a str,
-    pub service: Option<&'a str>,
-    pub scopes: &'a [String],
-    pub credential: Option<&'a Credential>,
 }
 
 #[derive(Deserialize)]
@@ -45,11 +30,6 @@ pub enum TokenError {
     #[error("token response has neither \"token\" nor \"access_token\"")]
     NoToken,
 }
-
-/// The token server said no (its status and error body).
-#[derive(Debug, thiserror::Error)]
-#[error("token request refused: {0}")]
-pub struct TokenRefused(pub RegistryError);
 
 #[derive(Deserialize)]
 struct Claims {
@@ -111,80 +91,6 @@ pub fn parse_token_response(body: &[u8]) -> Result<Token, TokenError> {
         value: Secret::new(value),
         expires_in,
     })
-}
-
-/// Asks the realm for a token.
-/// Whether credentials may go to this realm (HTTPS, or this machine).
-pub fn may_send_to(realm: &str) -> bool {
-    reqwest::Url::parse(realm).is_ok_and(|u| may_send_credentials(&u))
-}
-
-pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Result<Token> {
-    let realm = reqwest::Url::parse(req.realm).map_err(|e| {
-        let what = format!("token realm {:?} is not a URL ({e})", req.realm);
-        crate::registry::AuthProblem::BadChallenge(what)
-    })?;
-    if !matches!(realm.scheme(), "https" | "http") {
-        let what = format!("token realm {realm} is not an http(s) URL");
-        return Err(crate::registry::AuthProblem::BadChallenge(what).into());
-    }
-    let credential = req.credential.filter(|_| may_send_credentials(&realm));
-    let (method, request) = match credential {
-        Some(Credential::IdentityToken(refresh)) => {
-            ("POST", refresh_request(http, &realm, &req, refresh))
-        }
-        Some(Credential::Basic { username, password }) => (
-            "GET",
-            get_request(http, &realm, &req).basic_auth(username, Some(password.expose())),
-        ),
-        _ => ("GET", get_request(http, &realm, &req)),
-    };
-    let response = request
-        .send()
-        .await
-        .with_context(|| format!("token request to {realm} failed"))?;
-    if !response.status().is_success() {
-        // Said as text: a 404 from a token server is not "image not found".
-        let error = RegistryError::from_response(method, response).await;
-        return Err(TokenRefused(error).into());
-    }
-    let body = crate::registry::manifest::read_body(response, TOKEN_BODY_LIMIT)
-        .await
-        .with_context(|| format!("reading the token from {realm}"))?;
-    parse_token_response(&body).with_context(|| format!("token realm {realm}"))
-}
-
-fn get_request(
-    http: &reqwest::Client,
-    realm: &reqwest::Url,
-    req: &TokenRequest<'_>,
-) -> reqwest::RequestBuilder {
-    let mut query: Vec<(&str, &str)> = Vec::new();
-    if let Some(service) = req.service {
-        query.push(("service", service));
-    }
-    query.extend(req.scopes.iter().map(|s| ("scope", s.as_str())));
-    http.get(realm.clone()).query(&query)
-}
-
-fn refresh_request(
-    http: &reqwest::Client,
-    realm: &reqwest::Url,
-    req: &TokenRequest<'_>,
-    refresh: &Secret,
-) -> reqwest::RequestBuilder {
-    let mut form: Vec<(&str, &str)> = vec![
-        ("grant_type", "refresh_token"),
-        ("client_id", CLIENT_ID),
-        ("refresh_token", refresh.expose()),
-    ];
-    if let Some(service) = req.service {
-        form.push(("service", service));
-    }
-    // The OAuth2 form joins scopes with spaces.
-    let scope = req.scopes.join(" ");
-    form.push(("scope", &scope));
-    http.post(realm.clone()).form(&form)
 }
 
 #[cfg(test)]

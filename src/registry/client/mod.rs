@@ -6,35 +6,29 @@
 //! `/v2/` is asked for the challenge first and one token is requested for
 //! all their scopes. Authorization goes only to the registry's own host and
 //! its token realm, and Basic credentials never over plain HTTP to a host
-//! that is not this machine.
+//! that is not this machine. Mirror routing and per-registry state are
+//! here; sending and retries in `send`, the challenge answered in `auth`,
+//! the token request in `token`.
 
+mod auth;
 mod send;
+mod token;
+
+use auth::challenge_of;
+pub use token::TokenRefused;
 
 use super::auth_cache::AuthCache;
-use super::error::AuthProblem;
 use super::manifest::ACCEPT;
-use super::retry;
-use super::transport::{self, is_loopback, Transport, TransportOptions};
-use crate::auth::challenge::{self, AuthRequest};
-use crate::auth::token::{self, TokenRequest};
-use crate::credentials::config::Credential;
+use super::transport::{self, Transport, TransportOptions};
 use crate::credentials::CredentialStore;
 use crate::digest::Digest;
 use crate::reference::Reference;
 use crate::registries_conf::RegistriesConf;
-use crate::secret::Secret;
-use anyhow::Context as _;
-use base64::Engine as _;
-use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// How long a `registrytoken` from the config is reused: it has no expiry
-/// of its own, and a 401 replaces it anyway.
-const REGISTRY_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+use std::time::Instant;
 
 /// Talks to any number of registries over shared HTTP clients.
 pub struct Client {
@@ -244,186 +238,6 @@ impl Client {
             })
             .clone()
     }
-
-    /// Answers a challenge for `scope` and remembers the result. `rejected`
-    /// is what the registry just refused: a value other requests stored
-    /// meanwhile is used instead of fetching again, and a refused token that
-    /// was shared by several scopes is replaced by one for `scope` alone.
-    async fn authenticate(
-        &self,
-        state: &RegistryState,
-        header: &str,
-        scope: &str,
-        rejected: Option<&Secret>,
-    ) -> anyhow::Result<Secret> {
-        let request = challenge::auth_request(header)
-            .with_context(|| format!("{} sent an unusable WWW-Authenticate header", state.host))?;
-        let found = self
-            .credentials
-            .lookup(&state.domain)
-            .await
-            .with_context(|| format!("looking up credentials for {}", state.domain))?;
-        if self.verbose && !state.said_credentials.swap(true, Ordering::Relaxed) {
-            let source = found
-                .as_ref()
-                .map_or("none found; anonymous", |f| f.source.as_str());
-            self.say(&format!("{}: credentials: {source}", state.domain));
-        }
-        let credential = found.map(|f| f.credential);
-        let _fetching = state.fetching.lock().await;
-        let now = Instant::now();
-        if let Some(current) = state.cache().header_for(scope, now) {
-            if rejected.is_none_or(|r| r.expose() != current.expose()) {
-                return Ok(current);
-            }
-        }
-        match request {
-            AuthRequest::Bearer { realm, service, .. } => {
-                if let Some(Credential::RegistryToken(token)) = &credential {
-                    let value = authorization("Bearer", token.expose())?;
-                    let scopes = state.cache().scopes_to_request(scope, now);
-                    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-                    let lifetime = REGISTRY_TOKEN_LIFETIME;
-                    state.cache().insert(&scopes, &value, lifetime, now);
-                    return Ok(value);
-                }
-                let alone = rejected.is_some_and(|r| state.cache().is_shared(r));
-                let scopes = if alone {
-                    vec![scope.to_string()]
-                } else {
-                    state.cache().scopes_to_request(scope, now)
-                };
-                let realm = Realm {
-                    realm: &realm,
-                    service: service.as_deref(),
-                    credential: credential.as_ref(),
-                };
-                self.bearer(state, &realm, scopes, scope).await
-            }
-            AuthRequest::Basic => {
-                let value = self.basic(state, credential.as_ref())?;
-                state.cache().set_basic(value.clone());
-                Ok(value)
-            }
-        }
-    }
-
-    /// Gets a token for `scopes` (`scope` first) and caches it under each
-    /// scope it grants. If the token server refuses the request or grants
-    /// `scope` less than asked, `scope` gets a token of its own.
-    async fn bearer(
-        &self,
-        state: &RegistryState,
-        realm: &Realm<'_>,
-        scopes: Vec<String>,
-        scope: &str,
-    ) -> anyhow::Result<Secret> {
-        if scopes.len() > 1 {
-            if let Ok(token) = self.fetch_token(realm, &scopes).await {
-                let granted = token::granted_scopes(token.value.expose(), &scopes);
-                let granted = granted.unwrap_or_else(|| vec![true; scopes.len()]);
-                let value = authorization("Bearer", token.value.expose())?;
-                let mut cache = state.cache();
-                let ok: Vec<&str> = zip_granted(&scopes, &granted, true);
-                cache.insert(&ok, &value, token.expires_in, Instant::now());
-                for refused in zip_granted(&scopes, &granted, false) {
-                    cache.mark_refused(refused);
-                }
-                if granted[0] {
-                    return Ok(value);
-                }
-            }
-        }
-        let token = self.fetch_token(realm, &[scope.to_string()]).await?;
-        let value = authorization("Bearer", token.value.expose())?;
-        state
-            .cache()
-            .insert(&[scope], &value, token.expires_in, Instant::now());
-        Ok(value)
-    }
-
-    async fn fetch_token(
-        &self,
-        realm: &Realm<'_>,
-        scopes: &[String],
-    ) -> anyhow::Result<token::Token> {
-        let host = reqwest::Url::parse(realm.realm)
-            .ok()
-            .and_then(|u| {
-                Some(format!(
-                    "{}{}",
-                    u.host_str()?,
-                    u.port().map(|p| format!(":{p}")).unwrap_or_default()
-                ))
-            })
-            .unwrap_or_default();
-        let http = self.transport.http_for(&host, false)?;
-        let once = || {
-            let request = TokenRequest {
-                realm: realm.realm,
-                service: realm.service,
-                scopes,
-                credential: realm.credential,
-            };
-            self.traced_token(&http, request)
-        };
-        self.retrying(realm.realm, once, token_worth_retrying).await
-    }
-
-    /// One token request, said with `-v` (its scopes, as whom, the outcome).
-    async fn traced_token(
-        &self,
-        http: &reqwest::Client,
-        request: TokenRequest<'_>,
-    ) -> anyhow::Result<token::Token> {
-        let started = Instant::now();
-        let who = match request.credential {
-            None => "anonymously".to_string(),
-            Some(_) if !token::may_send_to(request.realm) => {
-                "anonymously (credentials withheld: the realm is plain HTTP and not this machine)"
-                    .into()
-            }
-            Some(Credential::Basic { username, .. }) => format!("as {username}"),
-            Some(Credential::IdentityToken(_)) => "with an identity token".into(),
-            Some(Credential::RegistryToken(_)) => "with a registry token".into(),
-        };
-        let what = format!(
-            "token {} for {} {who}",
-            request.realm,
-            request.scopes.join(" ")
-        );
-        let result = token::fetch(http, request).await;
-        let ms = started.elapsed().as_millis();
-        match &result {
-            Ok(_) => self.say(&format!("{what}: granted in {ms} ms")),
-            Err(e) => self.say(&format!("{what}: {} in {ms} ms", crate::report::message(e))),
-        }
-        result
-    }
-
-    fn basic(
-        &self,
-        state: &RegistryState,
-        credential: Option<&Credential>,
-    ) -> anyhow::Result<Secret> {
-        let Some(Credential::Basic { username, password }) = credential else {
-            return Err(AuthProblem::NoCredentials {
-                host: state.host.clone(),
-                domain: state.domain.clone(),
-                places: self.credentials.places(),
-            }
-            .into());
-        };
-        let plain_http = state.base.get().is_some_and(|b| b.starts_with("http://"));
-        if plain_http && !is_loopback(&state.host) {
-            return Err(AuthProblem::PlainHttp(state.host.clone()).into());
-        }
-        let pair = format!("{username}:{}", password.expose());
-        authorization(
-            "Basic",
-            &base64::engine::general_purpose::STANDARD.encode(pair),
-        )
-    }
 }
 
 /// A connection that could not be made or timed out: a mirror down.
@@ -431,65 +245,4 @@ fn unreachable(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|c| c.downcast_ref::<reqwest::Error>())
         .any(|r| r.is_connect() || r.is_timeout())
-}
-
-/// A token request that failed for a passing reason (the token server's
-/// 429/5xx, a broken connection).
-fn token_worth_retrying(result: &anyhow::Result<token::Token>) -> Option<send::Retry> {
-    let e = result.as_ref().err()?;
-    let passing = e.chain().any(|c| {
-        c.downcast_ref::<token::TokenRefused>()
-            .is_some_and(|r| retry::retryable_status(r.0.status))
-            || c.downcast_ref::<reqwest::Error>()
-                .is_some_and(retry::retryable_error)
-    });
-    passing.then(|| send::Retry {
-        after: None,
-        why: format!("{e:#}"),
-    })
-}
-
-/// Where and as whom to ask for tokens.
-struct Realm<'a> {
-    realm: &'a str,
-    service: Option<&'a str>,
-    credential: Option<&'a Credential>,
-}
-
-/// The scopes whose grant flag is `want`.
-fn zip_granted<'a>(scopes: &'a [String], granted: &[bool], want: bool) -> Vec<&'a str> {
-    scopes
-        .iter()
-        .zip(granted)
-        .filter(|(_, g)| **g == want)
-        .map(|(s, _)| s.as_str())
-        .collect()
-}
-
-/// The challenge of a 401 answer; `None` for any other answer, or a 401
-/// without `WWW-Authenticate` (returned to the caller as it is).
-fn challenge_of(
-    state: &RegistryState,
-    response: &reqwest::Response,
-) -> anyhow::Result<Option<String>> {
-    if response.status() != StatusCode::UNAUTHORIZED {
-        return Ok(None);
-    }
-    let Some(value) = response.headers().get(WWW_AUTHENTICATE) else {
-        return Ok(None);
-    };
-    let text = value.to_str().map_err(|_| {
-        let what = format!("WWW-Authenticate header from {} is not text", state.host);
-        AuthProblem::BadChallenge(what)
-    })?;
-    Ok(Some(text.to_string()))
-}
-
-/// An `Authorization` value, refused when a token holds bytes a header cannot.
-fn authorization(scheme: &str, credentials: &str) -> anyhow::Result<Secret> {
-    let value = format!("{scheme} {credentials}");
-    if HeaderValue::from_str(&value).is_err() {
-        return Err(AuthProblem::BadCredential(scheme.to_string()).into());
-    }
-    Ok(Secret::new(value))
 }
