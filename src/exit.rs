@@ -1,5 +1,6 @@
 //! Exit codes and error codes, in one place: what each means, which error
-//! maps to which, and the stable `code` strings `--format json` prints. The
+//! maps to which, the stable `code` strings `--format json` prints, and
+//! the rule that the first failure, in input order, sets a run's code. The
 //! README's tables list the same meanings.
 
 use crate::auth::challenge::ChallengeError;
@@ -41,6 +42,29 @@ impl Exit {
 impl From<Exit> for std::process::ExitCode {
     fn from(exit: Exit) -> Self {
         std::process::ExitCode::from(exit.code())
+    }
+}
+
+/// The exit code of a run: the first failure's, in input order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Status(Exit);
+
+impl Default for Status {
+    fn default() -> Self {
+        Status(Exit::Resolved)
+    }
+}
+
+impl Status {
+    /// Records a failure; only the first one counts.
+    pub fn fail(&mut self, exit: Exit) {
+        if self.0 == Exit::Resolved {
+            self.0 = exit;
+        }
+    }
+
+    pub fn exit(self) -> Exit {
+        self.0
     }
 }
 

@@ -6,6 +6,8 @@
 pub mod auth;
 pub mod batch;
 pub mod cli;
+pub mod commands;
+pub mod console;
 pub mod credentials;
 pub mod digest;
 pub mod exit;
@@ -21,5 +23,5 @@ pub mod registries_conf;
 pub mod registry;
 pub mod report;
 pub mod resolve;
-pub mod run;
 pub mod secret;
+pub mod session;

@@ -1,10 +1,11 @@
-//! The `ddigest` binary: parse arguments, start the async runtime, run the
-//! command (`run`), and exit with the code `exit::Exit` assigns.
+//! The `ddigest` binary: parse the arguments, hand them to their command
+//! (`commands`), and exit with the code `exit::Exit` assigns.
 
 use clap::Parser as _;
 use ddigest::cli::{Cli, Command};
+use ddigest::commands;
+use ddigest::console::say_run;
 use ddigest::exit::Exit;
-use ddigest::{manual, pin, run};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,36 +20,26 @@ fn main() -> ExitCode {
             };
         }
     };
-    match &cli.command {
-        Some(Command::Completions { shell }) => {
-            manual::completions(*shell, &mut std::io::stdout());
-            return Exit::Resolved.into();
-        }
-        Some(Command::Man) => match manual::man_page(&mut std::io::stdout()) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                eprintln!("ddigest: man: cannot write the man page: {e}");
-                return Exit::Failed.into();
-            }
-            _ => return Exit::Resolved.into(),
-        },
-        _ => {}
+    match cli.command {
+        Some(Command::Completions { shell }) => commands::manual::completions(shell).into(),
+        Some(Command::Man) => commands::manual::man().into(),
+        Some(Command::Ls(args)) => block_on(commands::ls::run(args)),
+        Some(Command::Pin(args)) => block_on(commands::pin::run(args)),
+        Some(Command::Check(args)) => block_on(commands::check::run(args)),
+        None => block_on(commands::resolve::run(cli)),
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+}
+
+/// Runs a command on a single-threaded runtime.
+fn block_on(command: impl std::future::Future<Output = Exit>) -> ExitCode {
+    match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt,
+        Ok(runtime) => runtime.block_on(command).into(),
         Err(e) => {
-            eprintln!("ddigest: cannot start the async runtime: {e}");
-            return Exit::Failed.into();
+            say_run(&format!("cannot start the async runtime: {e}"));
+            Exit::Failed.into()
         }
-    };
-    let exit = match cli.command {
-        Some(Command::Ls(args)) => runtime.block_on(run::list(args)),
-        Some(Command::Pin(args)) => runtime.block_on(pin::pin(args)),
-        Some(Command::Check(args)) => runtime.block_on(pin::check(args)),
-        Some(Command::Completions { .. } | Command::Man) => Exit::Resolved,
-        None => runtime.block_on(run::resolve_batch(cli)),
-    };
-    exit.into()
+    }
 }

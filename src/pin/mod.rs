@@ -2,16 +2,16 @@
 //! compose files, Kubernetes manifests and GitHub Actions workflows, pinned
 //! to digests in place and checked for drift. Scanners (`dockerfile`,
 //! `yaml`), edits and diffs (`site`, `edit`) are pure; `files`, `scan`,
-//! `lookup` and `command` do the I/O.
+//! `lookup` and `session` do the I/O. The commands themselves are
+//! `commands::pin` and `commands::check`.
 
-mod command;
 pub mod dockerfile;
 pub mod edit;
 pub mod files;
 pub mod lookup;
 pub mod scan;
+pub mod session;
 pub mod site;
 pub mod yaml;
 
-pub use command::{check, pin};
 pub use lookup::PinnedGone;

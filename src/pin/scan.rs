@@ -10,6 +10,7 @@ use super::files::{discover, Kind};
 use super::site::{Found, Site, Skip};
 use super::{dockerfile, yaml};
 use crate::batch::Failure;
+use crate::console::{say, say_run};
 use crate::reference::Reference;
 use std::path::{Path, PathBuf};
 
@@ -52,7 +53,7 @@ pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
     let (files, problems) = discover(paths);
     let mut ok = problems.is_empty();
     for problem in problems {
-        eprintln!("ddigest: {problem}");
+        say_run(&problem);
     }
     let mut out = Vec::new();
     for (path, kind) in files {
@@ -61,7 +62,7 @@ pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
             Ok(Some(scanned)) => out.push(scanned),
             Ok(None) => {}
             Err(why) => {
-                eprintln!("ddigest: {}: {why}", path.display());
+                say(&path.display().to_string(), &why);
                 ok = false;
             }
         }
@@ -120,10 +121,8 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
     let Found { sites, skips } = found;
     for skip in &skips {
         let (line, text, reason) = (skip.line, &skip.text, &skip.reason);
-        eprintln!(
-            "ddigest: {}:{line}: {text}: skipped: {reason}",
-            path.display()
-        );
+        let at = format!("{}:{line}", path.display());
+        say(&at, &format!("{text}: skipped: {reason}"));
     }
     let sites = sites
         .into_iter()
@@ -149,10 +148,8 @@ fn unreadable_yaml(path: &Path, text: &str, why: &str) -> Result<Option<Found>, 
         if text.contains("apiVersion:") && text.contains("kind:") {
             return Ok(Some(yaml::template::scan(text)));
         }
-        eprintln!(
-            "ddigest: {}: skipped: a template ({{{{ … }}}}), not YAML",
-            path.display()
-        );
+        let why = "skipped: a template ({{ … }}), not YAML";
+        say(&path.display().to_string(), why);
         return Ok(None);
     }
     let names_images = text.contains("image:") || text.contains("docker://");
@@ -177,10 +174,7 @@ fn say_what_was_missed(path: &Path, kind: Kind, text: &str) {
         l.len() > word.len() && l[..word.len()].eq_ignore_ascii_case(word)
     });
     if let Some(index) = line {
-        eprintln!(
-            "ddigest: {}:{}: no reference pinned: {what}",
-            path.display(),
-            index + 1
-        );
+        let at = format!("{}:{}", path.display(), index + 1);
+        say(&at, &format!("no reference pinned: {what}"));
     }
 }

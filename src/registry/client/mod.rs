@@ -196,7 +196,7 @@ impl Client {
     /// A line on stderr with `-v`.
     fn say(&self, what: &str) {
         if self.verbose {
-            eprintln!("ddigest: -v: {what}");
+            crate::console::say("-v", what);
         }
     }
 

@@ -4,6 +4,7 @@
 //! after passing faults as `retry` decides, saying so with `-v`.
 
 use super::{Client, RegistryState};
+use crate::console::say;
 use crate::registry::retry;
 use crate::registry::transport::{is_loopback, may_fall_back_to_http, tls_error};
 use crate::secret::Secret;
@@ -54,11 +55,11 @@ impl Client {
             let wait = retry::delay(attempt, retry.after, retry::jitter());
             attempt += 1;
             if self.verbose {
-                eprintln!(
-                    "ddigest: -v: {what}: {}; retry {attempt} of {} in {:.1}s",
-                    retry.why,
-                    self.retries,
-                    wait.as_secs_f64()
+                let secs = wait.as_secs_f64();
+                let (why, of) = (&retry.why, self.retries);
+                say(
+                    "-v",
+                    &format!("{what}: {why}; retry {attempt} of {of} in {secs:.1}s"),
                 );
             }
             tokio::time::sleep(wait).await;
@@ -186,7 +187,10 @@ fn trace(
         }
         Err(e) => format!("error: {e}"),
     };
-    eprintln!("ddigest: -v: {method} {url}: {outcome} in {ms} ms ({auth})");
+    say(
+        "-v",
+        &format!("{method} {url}: {outcome} in {ms} ms ({auth})"),
+    );
 }
 
 /// The transport error, with a word on what to do when the server refused

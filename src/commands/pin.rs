@@ -1,0 +1,123 @@
+//! `ddigest pin [PATH...]`: the files scanned, every unpinned reference
+//! (with `--update`, every pinned tag too) looked up in one batch, then
+//! each file rewritten atomically, or its diff printed with `--dry-run`.
+//! The exit code is the first problem's, in file order.
+
+use crate::batch::Failure;
+use crate::cli::PinArgs;
+use crate::console::{say, Stdout};
+use crate::digest::Digest;
+use crate::exit::Exit;
+use crate::exit::Status;
+use crate::pin::edit::{apply, unified_diff, Edit};
+use crate::pin::files::write_atomic;
+use crate::pin::lookup::{Answers, PinnedGone};
+use crate::pin::scan::{Located, Scanned};
+use crate::pin::session::{answer, look_up, say_failure, scan};
+use crate::pin::site::pinned_text;
+use crate::reference::Reference;
+
+/// `ddigest pin [PATH...]`
+pub async fn run(args: PinArgs) -> Exit {
+    let (files, mut status) = scan(&args.files.paths);
+    let wanted = |r: &Reference| r.digest().is_none() || (args.update && r.tag().is_some());
+    let Some(answers) = look_up(
+        &files,
+        wanted,
+        &args.transport,
+        args.files.jobs,
+        &mut status,
+    )
+    .await
+    else {
+        return status.exit();
+    };
+    let mut out = Stdout::default();
+    for file in &files {
+        let edits = pin_edits(
+            file,
+            &answers,
+            args.update,
+            &mut status,
+            &mut out,
+            args.dry_run,
+        );
+        let new = apply(&file.bytes, &edits);
+        if new == file.bytes {
+            continue;
+        }
+        if args.dry_run {
+            let diff = unified_diff(&file.path.display().to_string(), &file.bytes, &new);
+            out.bytes(&diff);
+        } else if let Err(e) = write_atomic(&file.path, &new) {
+            say(
+                &file.path.display().to_string(),
+                &format!("cannot write: {e}"),
+            );
+            status.fail(Exit::Failed);
+        }
+    }
+    if out.failed {
+        status.fail(Exit::Failed);
+    }
+    status.exit()
+}
+
+/// The edits one file gets; each change is said on stdout (unless the
+/// diff says it) and each failure on stderr.
+fn pin_edits(
+    file: &Scanned,
+    answers: &Answers,
+    update: bool,
+    status: &mut Status,
+    out: &mut Stdout,
+    dry_run: bool,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for located in &file.sites {
+        let site = &located.site;
+        let new = match new_digest(located, answers, update) {
+            Ok(Some(digest)) => digest,
+            Ok(None) => continue,
+            Err(failure) => {
+                say_failure(file, located, &failure);
+                status.fail(failure.code.exit());
+                continue;
+            }
+        };
+        let has_tag = located.reference.as_ref().is_ok_and(|r| r.tag().is_some());
+        let Some(text) = pinned_text(&site.text, has_tag, &new) else {
+            let why = "skipped: the digest is not literal text";
+            say(&file.at(site), &format!("{}: {why}", site.text));
+            continue;
+        };
+        if text == site.text {
+            continue;
+        }
+        if !dry_run {
+            out.line(&format!("{}: {text}", file.at(site)));
+        }
+        edits.push(Edit {
+            span: site.span.clone(),
+            text,
+        });
+    }
+    edits
+}
+
+/// The digest a site is to be pinned to; `None` to leave it as it is.
+fn new_digest(
+    located: &Located,
+    answers: &Answers,
+    update: bool,
+) -> Result<Option<Digest>, Failure> {
+    let reference = located.reference.as_ref().map_err(Clone::clone)?;
+    if reference.digest().is_some() && !(update && reference.tag().is_some()) {
+        return Ok(None);
+    }
+    let answer = answer(answers, reference)?;
+    if let (true, Some(pinned)) = (answer.pinned_missing, reference.digest()) {
+        return Err(Failure::of(&PinnedGone(pinned.clone()).into()));
+    }
+    Ok(answer.now.clone())
+}

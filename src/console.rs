@@ -1,0 +1,51 @@
+//! What ddigest writes: results to stdout, line by line and flushed (a
+//! closed pipe ends the writing quietly), and every diagnostic to stderr as
+//! `ddigest: <subject>: <message>`, written here only. A leaf: it imports
+//! nothing of the crate.
+
+use std::io::Write as _;
+
+/// Says `message` about `subject` (a reference, `FILE:LINE`, a flag) on
+/// stderr: `ddigest: <subject>: <message>`.
+pub fn say(subject: &str, message: &str) {
+    eprintln!("ddigest: {subject}: {message}");
+}
+
+/// Says something that concerns the whole run: `ddigest: <message>`.
+pub fn say_run(message: &str) {
+    eprintln!("ddigest: {message}");
+}
+
+/// stdout, line by line and flushed; a closed pipe (`| head -1`) ends the
+/// writing quietly, any other write error is said once.
+#[derive(Default)]
+pub struct Stdout {
+    closed: bool,
+    pub failed: bool,
+}
+
+impl Stdout {
+    pub fn line(&mut self, line: &str) {
+        self.text(&format!("{line}\n"));
+    }
+
+    /// Writes `text` as it is (a diff: several lines, each with its ending).
+    pub fn text(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+    }
+
+    /// Writes bytes as they are (a diff of a file that is not all UTF-8).
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        if self.closed {
+            return;
+        }
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = out.write_all(bytes).and_then(|_| out.flush()) {
+            self.closed = true;
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                say_run(&format!("cannot write to stdout: {e}"));
+                self.failed = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! What `pin` and `check` share: the files scanned (the current folder when
+//! no path is given), every distinct reference they want looked up in one
+//! batch over one client, and a site's failure said on stderr.
+
+use super::lookup::{lookup_all, Answer, Answers};
+use super::scan::{scan_paths, Located, Scanned};
+use crate::batch::Failure;
+use crate::cli::TransportArgs;
+use crate::console::{say, say_run};
+use crate::exit::Exit;
+use crate::exit::Status;
+use crate::reference::Reference;
+use crate::session::client;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Scans the paths (the current folder when none); a failed read makes the
+/// status non-zero but the rest goes on.
+pub fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+    let (files, ok) = scan_paths(paths);
+    if files.iter().all(|f| f.sites.is_empty()) {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        say(&names.join(" "), "no image references to pin");
+    }
+    let mut status = Status::default();
+    if !ok {
+        status.fail(Exit::Failed);
+    }
+    (files, status)
+}
+
+/// Looks up the distinct references `wanted` picks, all in one batch;
+/// `None` when the client cannot even be built (said on stderr).
+pub async fn look_up(
+    files: &[Scanned],
+    wanted: impl Fn(&Reference) -> bool,
+    transport: &TransportArgs,
+    jobs: u16,
+    status: &mut Status,
+) -> Option<Answers> {
+    let mut seen = HashSet::new();
+    let references: Vec<Reference> = files
+        .iter()
+        .flat_map(|f| &f.sites)
+        .filter_map(|l| l.reference.as_ref().ok())
+        .filter(|r| wanted(r) && seen.insert(r.qualified_string()))
+        .cloned()
+        .collect();
+    if references.is_empty() {
+        return Some(Answers::new());
+    }
+    match client(transport) {
+        Ok(client) => Some(lookup_all(Arc::new(client), references, jobs.into()).await),
+        Err(e) => {
+            say_run(&crate::report::message(&e));
+            status.fail(Exit::Failed);
+            None
+        }
+    }
+}
+
+/// The answer the batch gave for `reference`.
+pub fn answer<'a>(answers: &'a Answers, reference: &Reference) -> Result<&'a Answer, Failure> {
+    match answers.get(&reference.qualified_string()) {
+        Some(Ok(answer)) => Ok(answer),
+        Some(Err(failure)) => Err(failure.clone()),
+        None => Err(Failure {
+            code: crate::exit::ErrorCode::Other,
+            message: "internal error: the lookup ended without an answer".into(),
+        }),
+    }
+}
+
+/// Says on stderr why a site failed: `ddigest: FILE:LINE: IMAGE: why`.
+pub fn say_failure(file: &Scanned, located: &Located, failure: &Failure) {
+    let site = &located.site;
+    say(
+        &file.at(site),
+        &format!("{}: {}", site.image, failure.message),
+    );
+}
+
+/// `IMAGE:TAG` of a reference as written, its digest left off.
+pub fn unpinned(image: &str) -> &str {
+    image.rsplit_once('@').map_or(image, |(name, _)| name)
+}
