@@ -68,6 +68,22 @@ impl Status {
     }
 }
 
+/// A failed resolution, already put into words, with its code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn of(err: &anyhow::Error) -> Self {
+        Failure {
+            code: ErrorCode::of(err),
+            message: crate::report::message(err),
+        }
+    }
+}
+
 /// What kind of failure a reference met; `as_str` is stable for scripts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {

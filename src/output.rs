@@ -2,8 +2,9 @@
 //! platform) in the chosen `--format`, and `ls` as a table or JSON. Pure:
 //! callers print the strings.
 
-use crate::batch::{Failure, Outcome};
+use crate::batch::Outcome;
 use crate::cli::Format;
+use crate::exit::Failure;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::resolve::{Listing, Resolved, Row};

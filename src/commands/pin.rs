@@ -3,11 +3,11 @@
 //! each file rewritten atomically, or its diff printed with `--dry-run`.
 //! The exit code is the first problem's, in file order.
 
-use crate::batch::Failure;
 use crate::cli::PinArgs;
 use crate::console::{say, Stdout};
 use crate::digest::Digest;
 use crate::exit::Exit;
+use crate::exit::Failure;
 use crate::exit::Status;
 use crate::pin::edit::{apply, unified_diff, Edit};
 use crate::pin::files::write_atomic;

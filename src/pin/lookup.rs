@@ -4,9 +4,10 @@
 //! platform's entry for a platform pin) and whether the pinned manifest
 //! still exists; for a bare digest, whether it exists.
 
-use crate::batch::Failure;
+use crate::batch::engine::run_jobs;
 use crate::digest::Digest;
 use crate::exit::ErrorCode;
+use crate::exit::Failure;
 use crate::image::{is_index_type, Manifest};
 use crate::reference::Reference;
 use crate::registry::Client;
@@ -14,8 +15,6 @@ use crate::resolve::{by_digest, image_platform, resolve, resolve_platforms, Fetc
 use crate::resolve::{read_manifest, ResolveOptions};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 /// What the registry says about one reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,32 +34,22 @@ pub struct PinnedGone(pub Digest);
 
 pub type Answers = HashMap<String, Result<Answer, Failure>>;
 
-/// Looks every reference up, at most `jobs` at a time; answers are keyed
-/// by `Reference::qualified_string`.
-pub async fn lookup_all(client: Arc<Client>, references: Vec<Reference>, jobs: usize) -> Answers {
-    for reference in &references {
+/// Looks every reference up, at most `jobs` at a time, with the batch
+/// engine; answers are keyed by `Reference::qualified_string`.
+pub async fn lookup_all(client: Arc<Client>, references: &[Reference], jobs: usize) -> Answers {
+    for reference in references {
         client.plan(&reference.with_digest(None));
     }
-    let permits = Arc::new(Semaphore::new(jobs.max(1)));
-    let mut tasks = JoinSet::new();
-    for reference in references {
-        let (client, permits) = (client.clone(), permits.clone());
-        tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let answer = lookup(&client, &reference).await;
-            (
-                reference.qualified_string(),
-                answer.map_err(|e| Failure::of(&e)),
-            )
-        });
-    }
+    let work = |client: Arc<Client>, reference: Reference| async move {
+        lookup(&client, &reference)
+            .await
+            .map_err(|e| Failure::of(&e))
+    };
     let mut answers = HashMap::new();
-    while let Some(joined) = tasks.join_next().await {
-        // A task that panicked leaves its key out; callers report it.
-        if let Ok((key, answer)) = joined {
-            answers.insert(key, answer);
-        }
-    }
+    run_jobs(&client, references, jobs, work, |index, answer| {
+        answers.insert(references[index].qualified_string(), answer);
+    })
+    .await;
     answers
 }
 

@@ -9,8 +9,8 @@
 use super::files::{discover, Kind};
 use super::site::{Found, Site, Skip};
 use super::{dockerfile, yaml};
-use crate::batch::Failure;
 use crate::console::{say, say_run};
+use crate::exit::Failure;
 use crate::reference::Reference;
 use std::path::{Path, PathBuf};
 

@@ -4,14 +4,14 @@
 
 use super::lookup::{lookup_all, Answer, Answers};
 use super::scan::{scan_paths, Located, Scanned};
-use crate::batch::Failure;
+use crate::batch::engine::{lost, Distinct};
 use crate::cli::TransportArgs;
 use crate::console::{say, say_run};
 use crate::exit::Exit;
+use crate::exit::Failure;
 use crate::exit::Status;
 use crate::reference::Reference;
 use crate::session::client;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -45,19 +45,18 @@ pub async fn look_up(
     jobs: u16,
     status: &mut Status,
 ) -> Option<Answers> {
-    let mut seen = HashSet::new();
-    let references: Vec<Reference> = files
-        .iter()
-        .flat_map(|f| &f.sites)
-        .filter_map(|l| l.reference.as_ref().ok())
-        .filter(|r| wanted(r) && seen.insert(r.qualified_string()))
-        .cloned()
-        .collect();
-    if references.is_empty() {
+    let mut distinct = Distinct::default();
+    let references = files.iter().flat_map(|f| &f.sites);
+    for reference in references.filter_map(|l| l.reference.as_ref().ok()) {
+        if wanted(reference) {
+            distinct.add(reference);
+        }
+    }
+    if distinct.jobs.is_empty() {
         return Some(Answers::new());
     }
     match client(transport) {
-        Ok(client) => Some(lookup_all(Arc::new(client), references, jobs.into()).await),
+        Ok(client) => Some(lookup_all(Arc::new(client), &distinct.jobs, jobs.into()).await),
         Err(e) => {
             say_run(&crate::report::message(&e));
             status.fail(Exit::Failed);
@@ -71,10 +70,7 @@ pub fn answer<'a>(answers: &'a Answers, reference: &Reference) -> Result<&'a Ans
     match answers.get(&reference.qualified_string()) {
         Some(Ok(answer)) => Ok(answer),
         Some(Err(failure)) => Err(failure.clone()),
-        None => Err(Failure {
-            code: crate::exit::ErrorCode::Other,
-            message: "internal error: the lookup ended without an answer".into(),
-        }),
+        None => Err(lost()),
     }
 }
 

@@ -4,31 +4,16 @@
 //! input order as soon as each one's turn comes. A failure is one input's
 //! outcome and never stops or reorders the others.
 
-use crate::exit::ErrorCode;
+pub mod engine;
+
+use crate::exit::Failure;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::Client;
 use crate::resolve::{resolve, resolve_platforms, ResolveOptions, Resolved};
-use std::collections::HashMap;
+use engine::{run_jobs, Distinct};
 use std::io::BufRead;
 use std::sync::Arc;
-use tokio::sync::{mpsc, Semaphore};
-
-/// A failed resolution, already put into words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Failure {
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl Failure {
-    pub fn of(err: &anyhow::Error) -> Self {
-        Failure {
-            code: ErrorCode::of(err),
-            message: crate::report::message(err),
-        }
-    }
-}
 
 /// What one input came to: one result per platform asked for (or one).
 #[derive(Clone, Debug)]
@@ -84,66 +69,27 @@ pub async fn run(
     sink: &mut impl Sink,
 ) {
     let plan = Plan::new(inputs);
-    for reference in &plan.jobs {
+    for reference in &plan.distinct.jobs {
         client.plan(reference);
     }
-    let total = plan.jobs.len();
-    let mut rx = spawn_jobs(client, &plan.jobs, opts);
+    let total = plan.distinct.jobs.len();
     let mut done: Vec<Option<Results>> = vec![None; total];
-    let mut next = 0;
+    let mut next = plan.deliver_ready(0, &done, sink);
     let mut finished = 0;
-    loop {
-        while next < inputs.len() {
-            let Some(outcome) = plan.outcome(next, &done) else {
-                break;
-            };
-            sink.deliver(outcome);
-            next += 1;
-        }
-        if next == inputs.len() {
-            return;
-        }
-        let Some((job, results)) = rx.recv().await else {
-            // Every task has ended, some without an answer (a panic): say
-            // so for each rather than lose them.
-            let lost = Failure {
-                code: ErrorCode::Other,
-                message: "internal error: the resolution ended without an answer".into(),
-            };
-            for slot in done.iter_mut().filter(|d| d.is_none()) {
-                *slot = Some(Arc::new(vec![
-                    Err(lost.clone());
-                    opts.platforms.len().max(1)
-                ]));
-            }
-            continue;
-        };
+    let work = |client: Arc<Client>, reference: Reference| {
+        let opts = opts.clone();
+        async move { Ok::<_, Failure>(resolve_job(&client, &reference, &opts).await) }
+    };
+    let jobs = &plan.distinct.jobs;
+    run_jobs(&client, jobs, opts.jobs, work, |job, results| {
+        let lines = opts.platforms.len().max(1);
+        let results = results.unwrap_or_else(|lost| vec![Err(lost); lines]);
         done[job] = Some(Arc::new(results));
         finished += 1;
         sink.progress(finished, total);
-    }
-}
-
-fn spawn_jobs(
-    client: Arc<Client>,
-    jobs: &[Reference],
-    opts: &BatchOptions,
-) -> mpsc::UnboundedReceiver<(usize, Vec<Result<Resolved, Failure>>)> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    // A fair semaphore: jobs start in input order.
-    let permits = Arc::new(Semaphore::new(opts.jobs.max(1)));
-    for (index, reference) in jobs.iter().enumerate() {
-        let (client, tx, permits) = (client.clone(), tx.clone(), permits.clone());
-        let (reference, opts) = (reference.clone(), opts.clone());
-        tokio::spawn(async move {
-            let Ok(_permit) = permits.acquire_owned().await else {
-                return;
-            };
-            let results = resolve_job(&client, &reference, &opts).await;
-            let _ = tx.send((index, results));
-        });
-    }
-    rx
+        next = plan.deliver_ready(next, &done, sink);
+    })
+    .await;
 }
 
 async fn resolve_job(
@@ -178,31 +124,45 @@ type Results = Arc<Vec<Result<Resolved, Failure>>>;
 struct Plan<'a> {
     inputs: &'a [String],
     parsed: Vec<Result<(Reference, usize), Failure>>,
-    jobs: Vec<Reference>,
+    distinct: Distinct,
 }
 
 impl<'a> Plan<'a> {
     fn new(inputs: &'a [String]) -> Self {
-        let mut jobs: Vec<Reference> = Vec::new();
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut distinct = Distinct::default();
         let parsed = inputs
             .iter()
             .map(|input| {
                 let reference = Reference::parse_normalized(input.trim())
                     .map_err(|e| Failure::of(&e.into()))?;
                 // Inputs naming the same manifest share one job: `node` is `node:latest`.
-                let job = *seen.entry(reference.qualified_string()).or_insert_with(|| {
-                    jobs.push(reference.clone());
-                    jobs.len() - 1
-                });
+                let job = distinct.add(&reference);
                 Ok((reference, job))
             })
             .collect();
         Plan {
             inputs,
             parsed,
-            jobs,
+            distinct,
         }
+    }
+
+    /// Hands `sink` the outcomes from input `next` on whose turn has come;
+    /// returns the first input still waiting.
+    fn deliver_ready(
+        &self,
+        mut next: usize,
+        done: &[Option<Results>],
+        sink: &mut impl Sink,
+    ) -> usize {
+        while next < self.inputs.len() {
+            let Some(outcome) = self.outcome(next, done) else {
+                break;
+            };
+            sink.deliver(outcome);
+            next += 1;
+        }
+        next
     }
 
     /// Input `i`'s outcome, once its job is done (at once for a bad reference).
@@ -241,11 +201,11 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         let plan = Plan::new(&inputs);
-        assert_eq!(plan.jobs.len(), 2);
+        assert_eq!(plan.distinct.jobs.len(), 2);
         let done = vec![None, None];
         let bad = plan.outcome(1, &done).unwrap();
         let failure = bad.results[0].as_ref().unwrap_err();
-        assert_eq!(failure.code, ErrorCode::InvalidReference);
+        assert_eq!(failure.code, crate::exit::ErrorCode::InvalidReference);
         assert!(plan.outcome(0, &done).is_none());
         assert!(matches!(plan.parsed[2], Ok((_, 0))));
     }
