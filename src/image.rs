@@ -5,8 +5,9 @@
 //! parses bytes already fetched and does no I/O.
 
 use crate::digest::Digest;
+pub use crate::media_type::is_index_type;
+use crate::media_type::{DOCKER_MANIFEST, OCI_MANIFEST};
 use crate::platform::Platform;
-use crate::registry::manifest::{DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -70,10 +71,6 @@ pub enum ImageError {
     BadDigest(String),
     #[error("the image config is not JSON or lacks os/architecture: {0}")]
     BadConfig(String),
-}
-
-pub fn is_index_type(media_type: &str) -> bool {
-    media_type == OCI_INDEX || media_type == DOCKER_LIST
 }
 
 #[derive(Deserialize)]
@@ -204,6 +201,7 @@ pub fn config_platform(bytes: &[u8]) -> Result<Platform, ImageError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media_type::{DOCKER_LIST, OCI_INDEX};
 
     const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";

@@ -14,6 +14,7 @@ pub mod exit;
 pub mod image;
 pub mod local_config;
 pub mod manual;
+pub mod media_type;
 pub mod output;
 pub mod pin;
 pub mod platform;

@@ -3,6 +3,7 @@
 //! its `{"errors":[{"code","message"}]}` body, e.g.
 //! `GET https://r/v2/x/manifests/1.0: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown`.
 
+use super::body::{read_body, Overflow};
 use serde::Deserialize;
 use std::fmt;
 
@@ -43,7 +44,9 @@ impl RegistryError {
     pub async fn from_response(method: &str, response: reqwest::Response) -> Self {
         let url = redact_url(response.url());
         let status = response.status().as_u16();
-        let body = read_prefix(response, ERROR_BODY_LIMIT).await;
+        let body = read_body(response, ERROR_BODY_LIMIT, Overflow::Truncate)
+            .await
+            .unwrap_or_default();
         let errors = serde_json::from_slice::<ErrorBody>(&body)
             .map(|b| b.errors)
             .unwrap_or_default();
@@ -169,18 +172,6 @@ pub fn redact_url(url: &reqwest::Url) -> String {
     let _ = url.set_username("");
     let _ = url.set_password(None);
     url.to_string()
-}
-
-async fn read_prefix(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        body.extend_from_slice(&chunk);
-        if body.len() >= limit {
-            body.truncate(limit);
-            break;
-        }
-    }
-    body
 }
 
 #[cfg(test)]

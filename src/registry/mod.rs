@@ -3,10 +3,10 @@
 //! and the registry's error bodies.
 
 pub mod auth_cache;
+pub mod body;
 pub mod certs_d;
 pub mod client;
 pub mod error;
-pub mod manifest;
 pub mod retry;
 pub mod tls;
 pub mod transport;

@@ -17,7 +17,7 @@ pub use platform::{
 use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::reference::Reference;
-use crate::registry::manifest::{read_body, MAX_MANIFEST_BYTES};
+use crate::registry::body::{read_body, Overflow, MAX_MANIFEST_BYTES};
 use crate::registry::retry::retryable_status;
 use crate::registry::{Client, RegistryError};
 use anyhow::Context as _;
@@ -191,7 +191,7 @@ async fn get(
     }
     let headers = response.headers().clone();
     let url = response.url().clone();
-    let bytes = read_body(response, MAX_MANIFEST_BYTES)
+    let bytes = read_body(response, MAX_MANIFEST_BYTES, Overflow::Fail)
         .await
         .with_context(|| format!("reading the manifest from {url}"))?;
     Ok((bytes, headers))

@@ -12,7 +12,7 @@ use crate::digest::Digest;
 use crate::image::{config_platform, parse_manifest, Entry, Manifest};
 use crate::platform::Platform;
 use crate::reference::Reference;
-use crate::registry::manifest::{read_body, MAX_MANIFEST_BYTES};
+use crate::registry::body::{read_body, Overflow, MAX_MANIFEST_BYTES};
 use crate::registry::{Client, RegistryError};
 use anyhow::Context as _;
 
@@ -137,7 +137,7 @@ pub async fn image_platform(
         return Err(RegistryError::from_response("GET", response).await.into());
     }
     let url = response.url().clone();
-    let bytes = read_body(response, MAX_MANIFEST_BYTES)
+    let bytes = read_body(response, MAX_MANIFEST_BYTES, Overflow::Fail)
         .await
         .with_context(|| format!("reading the image config from {url}"))?;
     if !config.matches(&bytes) {

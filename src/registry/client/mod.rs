@@ -18,10 +18,10 @@ use auth::challenge_of;
 pub use token::TokenRefused;
 
 use super::auth_cache::AuthCache;
-use super::manifest::ACCEPT;
 use super::transport::{self, Transport, TransportOptions};
 use crate::credentials::CredentialStore;
 use crate::digest::Digest;
+use crate::media_type::ACCEPT;
 use crate::reference::Reference;
 use crate::registries_conf::RegistriesConf;
 use reqwest::Method;
@@ -111,7 +111,7 @@ impl Client {
         target: &str,
     ) -> anyhow::Result<reqwest::Response> {
         let tail = format!("manifests/{target}");
-        self.request(reference, method, &tail, Some(ACCEPT)).await
+        self.request(reference, method, &tail, Some(&ACCEPT)).await
     }
 
     /// GETs `/v2/<repository>/blobs/<digest>`, authenticating on a 401.

@@ -6,8 +6,8 @@
 
 use crate::auth::token::{parse_token_response, Token};
 use crate::credentials::config::Credential;
+use crate::registry::body::{read_body, Overflow};
 use crate::registry::error::{AuthProblem, RegistryError};
-use crate::registry::manifest::read_body;
 use crate::registry::transport::may_send_credentials;
 use crate::secret::Secret;
 use anyhow::Context as _;
@@ -63,7 +63,7 @@ pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Res
         let error = RegistryError::from_response(method, response).await;
         return Err(TokenRefused(error).into());
     }
-    let body = read_body(response, TOKEN_BODY_LIMIT)
+    let body = read_body(response, TOKEN_BODY_LIMIT, Overflow::Fail)
         .await
         .with_context(|| format!("reading the token from {realm}"))?;
     parse_token_response(&body).with_context(|| format!("token realm {realm}"))
