@@ -102,12 +102,29 @@ pub struct LsArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 
-    /// GET the manifest and check its bytes against the registry's digest header.
-    #[arg(long)]
-    pub verify: bool,
+    #[command(flatten)]
+    pub verify: Verify,
 
     #[command(flatten)]
     pub transport: TransportArgs,
+}
+
+/// `--verify`, for every command that reads manifests.
+#[derive(Debug, Args)]
+pub struct Verify {
+    /// Always GET and hash the manifest (and, with --platform, the chosen
+    /// entry), and fail if the registry's Docker-Content-Digest disagrees.
+    #[arg(long = "verify")]
+    pub on: bool,
+}
+
+/// `-j/--jobs`, for every command that runs a batch.
+#[derive(Debug, Args)]
+pub struct Jobs {
+    /// How many references are resolved or looked up at once.
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = DEFAULT_JOBS,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub n: u16,
 }
 
 /// The files `pin` and `check` read, and how many lookups run at once.
@@ -118,18 +135,14 @@ pub struct FilesArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// How many references are looked up at once.
-    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
+    #[command(flatten)]
+    pub jobs: Jobs,
 }
 
 #[derive(Debug, Args)]
 pub struct ResolveArgs {
-    /// Always GET and hash the manifest (and, with --platform, the chosen
-    /// entry), and fail if the registry's Docker-Content-Digest disagrees.
-    #[arg(long)]
-    pub verify: bool,
+    #[command(flatten)]
+    pub verify: Verify,
 
     /// Print the digest of this platform's entry of a list or index
     /// (OS/ARCH[/VARIANT]); repeat it or give a comma list for several.
@@ -140,10 +153,8 @@ pub struct ResolveArgs {
     #[arg(long, value_enum, default_value_t = Format::Digest)]
     pub format: Format,
 
-    /// How many references are resolved at once.
-    #[arg(short, long, value_name = "N", default_value_t = DEFAULT_JOBS,
-          value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub jobs: u16,
+    #[command(flatten)]
+    pub jobs: Jobs,
 
     /// Print `DIGEST  REFERENCE` even for one reference.
     #[arg(long, conflicts_with = "no_ref")]
@@ -287,10 +298,10 @@ mod tests {
     #[test]
     fn parses_flags() {
         let cli = parse(&["--verify", "--timeout", "2.5", "node", "-", "redis"]).unwrap();
-        assert!(cli.resolve.verify);
+        assert!(cli.resolve.verify.on);
         assert_eq!(cli.transport.timeout, Duration::from_millis(2500));
         assert_eq!(cli.references, ["node", "-", "redis"]);
-        assert_eq!(cli.resolve.jobs, DEFAULT_JOBS);
+        assert_eq!(cli.resolve.jobs.n, DEFAULT_JOBS);
         assert!(cli.command.is_none());
     }
 
@@ -345,7 +356,7 @@ mod tests {
             panic!("not check");
         };
         assert!(check.require_pins && check.files.paths.is_empty());
-        assert_eq!(check.files.jobs, 4);
+        assert_eq!(check.files.jobs.n, 4);
         assert!(parse(&["check", "--update"]).is_err());
     }
 

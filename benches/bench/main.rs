@@ -4,7 +4,7 @@
 //! plus a plain-HTTP registry and the same TLS setup 25 ms away through a
 //! latency proxy. Commands are alternated round by round and medians
 //! taken. Prints one markdown table and writes it, with the machine
-//! described, to `bench/results.md`. Not a test: nothing here asserts a
+//! described, to `benches/results.md`. Not a test: nothing here asserts a
 //! target; the table says which are met.
 
 #[allow(dead_code)]
@@ -39,9 +39,9 @@ fn main() {
     }
     let markdown = table.markdown(&bench.machine(&opts));
     println!("{markdown}");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results.md");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results.md");
     std::fs::create_dir_all(path.parent().expect("bench dir")).expect("bench dir");
-    std::fs::write(&path, markdown).expect("write bench/results.md");
+    std::fs::write(&path, markdown).expect("write benches/results.md");
     eprintln!("bench: wrote {}", path.display());
 }
 

@@ -20,7 +20,7 @@ pub async fn run(args: CheckArgs) -> Exit {
         &files,
         wanted,
         &args.transport,
-        args.files.jobs,
+        args.files.jobs.n,
         &mut status,
     )
     .await

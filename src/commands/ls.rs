@@ -34,7 +34,7 @@ pub async fn run(args: LsArgs) -> Exit {
 async fn list_one(args: &LsArgs, input: &str) -> anyhow::Result<String> {
     let reference = Reference::parse_normalized(input)?;
     let client = client(&args.transport)?;
-    let listing = resolve::list(&client, &reference, args.verify).await?;
+    let listing = resolve::list(&client, &reference, args.verify.on).await?;
     for warning in &listing.top.warnings {
         say(input, &format!("warning: {warning}"));
     }

@@ -25,7 +25,7 @@ pub async fn run(args: PinArgs) -> Exit {
         &files,
         wanted,
         &args.transport,
-        args.files.jobs,
+        args.files.jobs.n,
         &mut status,
     )
     .await

@@ -37,8 +37,8 @@ pub async fn run(cli: Cli) -> Exit {
         }
     };
     let opts = BatchOptions {
-        jobs: cli.resolve.jobs.into(),
-        verify: cli.resolve.verify,
+        jobs: cli.resolve.jobs.n.into(),
+        verify: cli.resolve.verify.on,
         platforms: cli.resolve.platform.clone(),
     };
     let lines = inputs.len() * opts.platforms.len().max(1);

@@ -104,11 +104,6 @@ impl Platform {
         )
     }
 
-    /// Parses a `--platform` value, which may be a comma list.
-    pub fn parse_list(s: &str) -> Result<Vec<Self>, PlatformError> {
-        s.split(',').map(Platform::parse).collect()
-    }
-
     /// containerd's `Normalize`: the OS lowercased (`macos` → `darwin`),
     /// the architecture and variant by containerd's table, the features
     /// sorted without duplicates; the OS version kept as it is.

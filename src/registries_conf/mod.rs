@@ -94,7 +94,6 @@ pub struct Registry {
 pub struct Endpoint {
     pub reference: Reference,
     pub insecure: bool,
-    pub mirror: bool,
 }
 
 /// Every `[[registry]]` table of the files read, merged.
@@ -134,7 +133,6 @@ impl RegistriesConf {
             return Ok(vec![Endpoint {
                 reference: reference.clone(),
                 insecure: false,
-                mirror: false,
             }]);
         };
         if registry.blocked {
@@ -155,7 +153,6 @@ impl RegistriesConf {
                 out.push(Endpoint {
                     reference: at,
                     insecure: mirror.insecure,
-                    mirror: true,
                 });
             }
         }
@@ -163,7 +160,6 @@ impl RegistriesConf {
         out.push(Endpoint {
             reference: primary.unwrap_or_else(|| reference.clone()),
             insecure: registry.insecure,
-            mirror: false,
         });
         Ok(out)
     }

@@ -6,12 +6,16 @@ fn conf(text: &str) -> RegistriesConf {
     conf
 }
 
+/// The endpoints tried, in order, each with whether it is a mirror (all
+/// but the last, the primary).
 fn tried(conf: &RegistriesConf, reference: &str) -> Vec<(String, bool, bool)> {
     let reference = Reference::parse_normalized(reference).unwrap();
-    conf.endpoints(&reference)
-        .unwrap()
+    let endpoints = conf.endpoints(&reference).unwrap();
+    let last = endpoints.len().saturating_sub(1);
+    endpoints
         .into_iter()
-        .map(|e| (e.reference.to_string(), e.insecure, e.mirror))
+        .enumerate()
+        .map(|(i, e)| (e.reference.to_string(), e.insecure, i < last))
         .collect()
 }
 

@@ -1,4 +1,4 @@
-//! TLS trust for the one HTTP client: the system's CA certificates plus
+//! TLS trust for the HTTP clients of a run: the system's CA certificates plus
 //! `--ca-file`, or no certificate checks with `--insecure`. System roots
 //! are loaded when a certificate is first checked, not at start-up: the CA
 //! bundle file first (`SSL_CERT_FILE`, else the distribution's bundle),

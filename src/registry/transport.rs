@@ -33,18 +33,6 @@ pub struct TransportOptions {
     pub verbose: bool,
 }
 
-impl Default for TransportOptions {
-    fn default() -> Self {
-        TransportOptions {
-            ca_file: None,
-            insecure: false,
-            timeout: Duration::from_secs(30),
-            retries: 3,
-            verbose: false,
-        }
-    }
-}
-
 /// The HTTP clients of a run: one shared by every host, and one for each
 /// host that has certs.d settings or is `insecure` in registries.conf,
 /// made when that host is first asked. Clients share nothing but settings.
