@@ -270,7 +270,7 @@ impl clap::builder::TypedValueParser for PlatformParser {
     ) -> Result<Platform, clap::Error> {
         let text = value.to_string_lossy();
         Platform::parse(&text).map_err(|e| {
-            let shown = crate::registry::error::shorten(&text, 100);
+            let shown = crate::console::shorten(&text, 100);
             let message = format!("invalid --platform {shown:?}: {e}\n");
             clap::Error::raw(clap::error::ErrorKind::ValueValidation, message)
         })

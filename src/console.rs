@@ -5,6 +5,14 @@
 
 use std::io::Write as _;
 
+/// `text` cut to at most `max` characters, with `…` when cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 /// Says `message` about `subject` (a reference, `FILE:LINE`, a flag) on
 /// stderr: `ddigest: <subject>: <message>`.
 pub fn say(subject: &str, message: &str) {

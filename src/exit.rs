@@ -8,12 +8,13 @@ use crate::auth::token::TokenError;
 use crate::digest::DigestError;
 use crate::image::ImageError;
 use crate::local_config::ConfigError;
-use crate::pin::PinnedGone;
 use crate::reference::ReferenceError;
 use crate::registries_conf::Blocked;
 use crate::registry::client::TokenRefused;
 use crate::registry::{AuthProblem, BodyTooLarge, RegistryError};
-use crate::resolve::{DigestMismatch, IndexProblem, PlatformMismatch, PlatformNotFound};
+use crate::resolve::{
+    DigestMismatch, IndexProblem, PinnedGone, PlatformMismatch, PlatformNotFound,
+};
 
 /// How a run of ddigest ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +80,7 @@ impl Failure {
     pub fn of(err: &anyhow::Error) -> Self {
         Failure {
             code: ErrorCode::of(err),
-            message: crate::report::message(err),
+            message: crate::registry::report::message(err),
         }
     }
 }

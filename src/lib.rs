@@ -22,7 +22,6 @@ pub mod progress;
 pub mod reference;
 pub mod registries_conf;
 pub mod registry;
-pub mod report;
 pub mod resolve;
 pub mod secret;
 pub mod session;

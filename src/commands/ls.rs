@@ -25,7 +25,7 @@ pub async fn run(args: LsArgs) -> Exit {
             }
         }
         Err(err) => {
-            say(&input, &crate::report::message(&err));
+            say(&input, &crate::registry::report::message(&err));
             Exit::of_error(&err)
         }
     }

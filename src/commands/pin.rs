@@ -11,11 +11,12 @@ use crate::exit::Failure;
 use crate::exit::Status;
 use crate::pin::edit::{apply, unified_diff, Edit};
 use crate::pin::files::write_atomic;
-use crate::pin::lookup::{Answers, PinnedGone};
+use crate::pin::lookup::Answers;
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, look_up, say_failure, scan};
 use crate::pin::site::pinned_text;
 use crate::reference::Reference;
+use crate::resolve::PinnedGone;
 
 /// `ddigest pin [PATH...]`
 pub async fn run(args: PinArgs) -> Exit {

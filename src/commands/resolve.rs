@@ -32,7 +32,7 @@ pub async fn run(cli: Cli) -> Exit {
     let client = match client(&cli.transport) {
         Ok(client) => Arc::new(client),
         Err(e) => {
-            say_run(&crate::report::message(&e));
+            say_run(&crate::registry::report::message(&e));
             return Exit::Failed;
         }
     };

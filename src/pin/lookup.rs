@@ -26,12 +26,6 @@ pub struct Answer {
     pub pinned_missing: bool,
 }
 
-/// The pinned digest is gone, so whether it was a list or one platform's
-/// image cannot be told.
-#[derive(Debug, thiserror::Error)]
-#[error("the pinned manifest {0} no longer exists in the registry, so its platform is unknown; remove the digest to pin the tag afresh")]
-pub struct PinnedGone(pub Digest);
-
 pub type Answers = HashMap<String, Result<Answer, Failure>>;
 
 /// Looks every reference up, at most `jobs` at a time, with the batch

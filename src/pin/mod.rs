@@ -13,5 +13,3 @@ pub mod scan;
 pub mod session;
 pub mod site;
 pub mod yaml;
-
-pub use lookup::PinnedGone;

@@ -58,7 +58,7 @@ pub async fn look_up(
     match client(transport) {
         Ok(client) => Some(lookup_all(Arc::new(client), &distinct.jobs, jobs.into()).await),
         Err(e) => {
-            say_run(&crate::report::message(&e));
+            say_run(&crate::registry::report::message(&e));
             status.fail(Exit::Failed);
             None
         }

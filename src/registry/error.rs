@@ -123,15 +123,7 @@ fn body_detail(body: &[u8]) -> Option<String> {
     if one_line.is_empty() {
         return None;
     }
-    Some(shorten(&one_line, DETAIL_CHARS))
-}
-
-/// `text` cut to at most `max` characters, with `…` when cut.
-pub fn shorten(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
+    Some(crate::console::shorten(&one_line, DETAIL_CHARS))
 }
 
 /// Authentication that cannot go ahead, before or instead of asking.

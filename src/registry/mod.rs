@@ -7,6 +7,7 @@ pub mod body;
 pub mod certs_d;
 pub mod client;
 pub mod error;
+pub mod report;
 pub mod retry;
 pub mod tls;
 pub mod transport;

@@ -50,6 +50,12 @@ pub struct ResolveOptions {
     pub verify: bool,
 }
 
+/// The pinned digest is gone, so whether it was a list or one platform's
+/// image cannot be told.
+#[derive(Debug, thiserror::Error)]
+#[error("the pinned manifest {0} no longer exists in the registry, so its platform is unknown; remove the digest to pin the tag afresh")]
+pub struct PinnedGone(pub Digest);
+
 /// The manifest's bytes do not hash to the digest they must have.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("digest mismatch: {what} is {expected}, but {of} hashes to {actual}")]

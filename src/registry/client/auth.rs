@@ -173,7 +173,10 @@ impl Client {
         let ms = started.elapsed().as_millis();
         match &result {
             Ok(_) => self.say(&format!("{what}: granted in {ms} ms")),
-            Err(e) => self.say(&format!("{what}: {} in {ms} ms", crate::report::message(e))),
+            Err(e) => self.say(&format!(
+                "{what}: {} in {ms} ms",
+                crate::registry::report::message(e)
+            )),
         }
         result
     }

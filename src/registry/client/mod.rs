@@ -158,7 +158,7 @@ impl Client {
                     }
                     self.say(&format!(
                         "mirror {at}: {}; trying the next",
-                        crate::report::message(&e)
+                        crate::registry::report::message(&e)
                     ));
                 }
             }

@@ -5,7 +5,7 @@
 //! instead of the HTTP stack's `error sending request for url (…): client
 //! error (Connect): …` chain.
 
-use crate::registry::transport::{causes, tls_error};
+use super::transport::{causes, tls_error};
 use rustls::CertificateError;
 use std::io::ErrorKind;
 
