@@ -121,7 +121,8 @@ impl Reference {
     }
 
     /// Normalized parse that rejects anything not already fully qualified
-    /// (upstream `ParseNamed`).
+    /// (upstream `ParseNamed`). Kept as a mirror of upstream's API for the
+    /// conformance vectors and fuzzing; ddigest itself does not call it.
     pub fn parse_named(s: &str) -> Result<Self, ReferenceError> {
         let named = Reference::parse_normalized(s)?;
         if named.to_string() != s {
@@ -131,7 +132,8 @@ impl Reference {
     }
 
     /// Normalized, with `latest` when no tag or digest is given and the tag
-    /// dropped when a digest is (upstream `ParseDockerRef`).
+    /// dropped when a digest is (upstream `ParseDockerRef`). A mirror of
+    /// upstream's API for the conformance vectors; ddigest does not call it.
     pub fn parse_docker_ref(s: &str) -> Result<Self, ReferenceError> {
         let mut named = Reference::parse_normalized(s)?;
         if named.digest.is_some() {
@@ -143,7 +145,8 @@ impl Reference {
     }
 
     /// A bare 64-hex id or digest, else a normalized name (upstream
-    /// `ParseAnyReference`).
+    /// `ParseAnyReference`). A mirror of upstream's API for the conformance
+    /// vectors and fuzzing; ddigest does not call it.
     pub fn parse_any(s: &str) -> Result<AnyReference, ReferenceError> {
         if grammar::ANCHORED_IDENTIFIER.is_match(s) {
             return Ok(AnyReference::Digest(Digest::parse(&format!("sha256:{s}"))?));
