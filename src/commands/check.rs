@@ -9,22 +9,14 @@ use crate::exit::Exit;
 use crate::exit::Status;
 use crate::pin::lookup::Answers;
 use crate::pin::scan::{Located, Scanned};
-use crate::pin::session::{answer, look_up, say_failure, scan, unpinned};
+use crate::pin::session::{answer, say_failure, scan_and_look_up, unpinned};
 use crate::reference::Reference;
 
 /// `ddigest check [PATH...]`
 pub async fn run(args: CheckArgs) -> Exit {
-    let (files, mut status) = scan(&args.files.paths);
     let wanted = |r: &Reference| r.digest().is_some();
-    let Some(answers) = look_up(
-        &files,
-        wanted,
-        &args.transport,
-        args.files.jobs.n,
-        &mut status,
-    )
-    .await
-    else {
+    let (files, answers, mut status) = scan_and_look_up(&args.files, &args.transport, wanted).await;
+    let Some(answers) = answers else {
         return status.exit();
     };
     let mut out = Stdout::default();

@@ -13,24 +13,16 @@ use crate::pin::edit::{apply, unified_diff, Edit};
 use crate::pin::files::write_atomic;
 use crate::pin::lookup::Answers;
 use crate::pin::scan::{Located, Scanned};
-use crate::pin::session::{answer, look_up, say_failure, scan};
+use crate::pin::session::{answer, say_failure, scan_and_look_up};
 use crate::pin::site::pinned_text;
 use crate::reference::Reference;
 use crate::resolve::PinnedGone;
 
 /// `ddigest pin [PATH...]`
 pub async fn run(args: PinArgs) -> Exit {
-    let (files, mut status) = scan(&args.files.paths);
     let wanted = |r: &Reference| r.digest().is_none() || (args.update && r.tag().is_some());
-    let Some(answers) = look_up(
-        &files,
-        wanted,
-        &args.transport,
-        args.files.jobs.n,
-        &mut status,
-    )
-    .await
-    else {
+    let (files, answers, mut status) = scan_and_look_up(&args.files, &args.transport, wanted).await;
+    let Some(answers) = answers else {
         return status.exit();
     };
     let mut out = Stdout::default();

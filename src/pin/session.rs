@@ -5,7 +5,7 @@
 use super::lookup::{lookup_all, Answer, Answers};
 use super::scan::{scan_paths, Located, Scanned};
 use crate::batch::engine::{lost, Distinct};
-use crate::cli::TransportArgs;
+use crate::cli::{FilesArgs, TransportArgs};
 use crate::console::{say, say_run};
 use crate::exit::Exit;
 use crate::exit::Failure;
@@ -15,9 +15,21 @@ use crate::session::client;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The files under `args.paths` scanned and the references `wanted` picks
+/// looked up; no answers when the client cannot even be built.
+pub async fn scan_and_look_up(
+    args: &FilesArgs,
+    transport: &TransportArgs,
+    wanted: impl Fn(&Reference) -> bool,
+) -> (Vec<Scanned>, Option<Answers>, Status) {
+    let (files, mut status) = scan(&args.paths);
+    let answers = look_up(&files, wanted, transport, args.jobs.n, &mut status).await;
+    (files, answers, status)
+}
+
 /// Scans the paths (the current folder when none); a failed read makes the
 /// status non-zero but the rest goes on.
-pub fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
+fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -38,7 +50,7 @@ pub fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
 
 /// Looks up the distinct references `wanted` picks, all in one batch;
 /// `None` when the client cannot even be built (said on stderr).
-pub async fn look_up(
+async fn look_up(
     files: &[Scanned],
     wanted: impl Fn(&Reference) -> bool,
     transport: &TransportArgs,
