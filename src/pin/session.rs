@@ -5,25 +5,32 @@
 use super::lookup::{lookup_all, Answer, Answers};
 use super::scan::{scan_paths, Located, Scanned};
 use crate::batch::engine::{lost, Distinct};
-use crate::cli::{FilesArgs, TransportArgs};
 use crate::console::{say, say_run};
-use crate::exit::Exit;
-use crate::exit::Failure;
-use crate::exit::Status;
+use crate::exit::{Exit, Failure, Status};
 use crate::reference::Reference;
-use crate::session::client;
+use crate::registry::Client;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The files under `args.paths` scanned and the references `wanted` picks
-/// looked up; no answers when the client cannot even be built.
-pub async fn scan_and_look_up(
-    args: &FilesArgs,
-    transport: &TransportArgs,
+/// What to scan and how to look up: the paths, how many lookups at once,
+/// and how to build the client (only built when there is something to ask).
+pub struct Plan<F> {
+    pub paths: Vec<PathBuf>,
+    pub jobs: u16,
+    pub client: F,
+}
+
+/// The files under the plan's paths scanned and the references `wanted`
+/// picks looked up; no answers when the client cannot even be built.
+pub async fn scan_and_look_up<F>(
+    plan: Plan<F>,
     wanted: impl Fn(&Reference) -> bool,
-) -> (Vec<Scanned>, Option<Answers>, Status) {
-    let (files, mut status) = scan(&args.paths);
-    let answers = look_up(&files, wanted, transport, args.jobs.n, &mut status).await;
+) -> (Vec<Scanned>, Option<Answers>, Status)
+where
+    F: FnOnce() -> anyhow::Result<Client>,
+{
+    let (files, mut status) = scan(&plan.paths);
+    let answers = look_up(&files, wanted, plan.client, plan.jobs, &mut status).await;
     (files, answers, status)
 }
 
@@ -53,7 +60,7 @@ fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
 async fn look_up(
     files: &[Scanned],
     wanted: impl Fn(&Reference) -> bool,
-    transport: &TransportArgs,
+    client: impl FnOnce() -> anyhow::Result<Client>,
     jobs: u16,
     status: &mut Status,
 ) -> Option<Answers> {
@@ -67,7 +74,7 @@ async fn look_up(
     if distinct.jobs.is_empty() {
         return Some(Answers::new());
     }
-    match client(transport) {
+    match client() {
         Ok(client) => Some(lookup_all(Arc::new(client), &distinct.jobs, jobs.into()).await),
         Err(e) => {
             say_run(&crate::registry::report::message(&e));
