@@ -13,6 +13,21 @@ pub fn shorten(text: &str, max: usize) -> String {
     }
 }
 
+/// An error and its causes on one line, joined by `: `, a cause that only
+/// repeats the words before it left out.
+pub fn words(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if parts.last().is_none_or(|last| !last.ends_with(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
 /// Says `message` about `subject` (a reference, `FILE:LINE`, a flag) on
 /// stderr: `ddigest: <subject>: <message>`.
 pub fn say(subject: &str, message: &str) {

@@ -106,14 +106,14 @@ async fn resolve_job(
             },
         )
         .await;
-        return vec![found.map_err(|e| Failure::of(&e))];
+        return vec![found.map_err(|e| e.failure())];
     }
     match resolve_platforms(client, reference, &opts.platforms, opts.verify).await {
         Ok(results) => results
             .into_iter()
-            .map(|r| r.map_err(|e| Failure::of(&e)))
+            .map(|r| r.map_err(|e| e.failure()))
             .collect(),
-        Err(e) => vec![Err(Failure::of(&e)); opts.platforms.len()],
+        Err(e) => vec![Err(e.failure()); opts.platforms.len()],
     }
 }
 
@@ -133,8 +133,8 @@ impl<'a> Plan<'a> {
         let parsed = inputs
             .iter()
             .map(|input| {
-                let reference = Reference::parse_normalized(input.trim())
-                    .map_err(|e| Failure::of(&e.into()))?;
+                let reference =
+                    Reference::parse_normalized(input.trim()).map_err(|e| e.failure())?;
                 // Inputs naming the same manifest share one job: `node` is `node:latest`.
                 let job = distinct.add(&reference);
                 Ok((reference, job))

@@ -3,7 +3,7 @@
 
 use crate::cli::{ListFormat, LsArgs};
 use crate::console::{say, Stdout};
-use crate::exit::Exit;
+use crate::exit::{ErrorCode, Exit};
 use crate::output;
 use crate::reference::Reference;
 use crate::resolve;
@@ -24,17 +24,24 @@ pub async fn run(args: LsArgs) -> Exit {
                 Exit::Resolved
             }
         }
-        Err(err) => {
-            say(&input, &crate::registry::report::message(&err));
-            Exit::of_error(&err)
+        Err((code, message)) => {
+            say(&input, &message);
+            code.exit()
         }
     }
 }
 
-async fn list_one(args: &LsArgs, input: &str) -> anyhow::Result<String> {
-    let reference = Reference::parse_normalized(input)?;
-    let client = client(&args.transport)?;
-    let listing = resolve::list(&client, &reference, args.verify.on).await?;
+/// The listing as text, or why not: its error code and words.
+async fn list_one(args: &LsArgs, input: &str) -> Result<String, (ErrorCode, String)> {
+    let reference = Reference::parse_normalized(input).map_err(|e| {
+        let failure = e.failure();
+        (failure.code, failure.message)
+    })?;
+    let client = client(&args.transport)
+        .map_err(|e| (ErrorCode::Other, crate::registry::report::message(&e)))?;
+    let listing = resolve::list(&client, &reference, args.verify.on)
+        .await
+        .map_err(|e| (e.code(), e.to_string()))?;
     for warning in &listing.top.warnings {
         say(input, &format!("warning: {warning}"));
     }

@@ -16,7 +16,7 @@ use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up, Plan};
 use crate::pin::site::pinned_text;
 use crate::reference::Reference;
-use crate::resolve::PinnedGone;
+use crate::resolve::{PinnedGone, ResolveError};
 use crate::session::client;
 
 /// `ddigest pin [PATH...]`
@@ -116,7 +116,7 @@ fn new_digest(
     }
     let answer = answer(answers, reference)?;
     if let (true, Some(pinned)) = (answer.pinned_missing, reference.digest()) {
-        return Err(Failure::of(&PinnedGone(pinned.clone()).into()));
+        return Err(ResolveError::from(PinnedGone(pinned.clone())).failure());
     }
     Ok(answer.now.clone())
 }

@@ -10,7 +10,7 @@
 pub mod config;
 pub mod helper;
 
-use crate::local_config::{home, OrConfig};
+use crate::local_config::{home, ConfigError};
 use anyhow::{anyhow, Context as _};
 use config::{Credential, DockerConfig, Source};
 use std::collections::HashMap;
@@ -88,11 +88,11 @@ impl CredentialStore {
     }
 
     /// The credential for `domain` and where it was found.
-    pub async fn lookup(&self, domain: &str) -> anyhow::Result<Option<Found>> {
+    pub async fn lookup(&self, domain: &str) -> Result<Option<Found>, ConfigError> {
         if let Some(hit) = self.cache_get(domain) {
             return Ok(hit);
         }
-        let found = self.search(domain).await.or_config()?;
+        let found = self.search(domain).await.map_err(ConfigError)?;
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(domain.to_string(), found.clone());
         }

@@ -12,7 +12,7 @@ use crate::image::{is_index_type, Manifest};
 use crate::reference::Reference;
 use crate::registry::Client;
 use crate::resolve::{by_digest, image_platform, resolve, resolve_platforms, Fetched};
-use crate::resolve::{read_manifest, ResolveOptions};
+use crate::resolve::{read_manifest, ResolveError, ResolveOptions};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -35,9 +35,7 @@ pub async fn lookup_all(client: Arc<Client>, references: &[Reference], jobs: usi
         client.plan(&reference.with_digest(None));
     }
     let work = |client: Arc<Client>, reference: Reference| async move {
-        lookup(&client, &reference)
-            .await
-            .map_err(|e| Failure::of(&e))
+        lookup(&client, &reference).await.map_err(|e| e.failure())
     };
     let mut answers = HashMap::new();
     run_jobs(&client, references, jobs, work, |index, answer| {
@@ -47,7 +45,7 @@ pub async fn lookup_all(client: Arc<Client>, references: &[Reference], jobs: usi
     answers
 }
 
-pub async fn lookup(client: &Client, reference: &Reference) -> anyhow::Result<Answer> {
+pub async fn lookup(client: &Client, reference: &Reference) -> Result<Answer, ResolveError> {
     let Some(pinned) = reference.digest() else {
         let found = resolve(client, reference, ResolveOptions::default()).await?;
         return Ok(Answer {
@@ -66,7 +64,11 @@ pub async fn lookup(client: &Client, reference: &Reference) -> anyhow::Result<An
 }
 
 /// The digest of the pinned kind that `tag` leads to now.
-async fn refresh(client: &Client, tag: &Reference, pinned: &Digest) -> anyhow::Result<Answer> {
+async fn refresh(
+    client: &Client,
+    tag: &Reference,
+    pinned: &Digest,
+) -> Result<Answer, ResolveError> {
     let top = resolve(client, tag, ResolveOptions::default()).await?;
     if &top.digest == pinned {
         return Ok(Answer {
@@ -108,11 +110,11 @@ async fn pinned_manifest(
     client: &Client,
     reference: &Reference,
     pinned: &Digest,
-) -> anyhow::Result<Option<Fetched>> {
+) -> Result<Option<Fetched>, ResolveError> {
     let at = reference.with_digest(Some(pinned.clone()));
     match by_digest(client, &at, pinned).await {
         Ok(fetched) => Ok(Some(fetched)),
-        Err(e) if ErrorCode::of(&e) == ErrorCode::NotFound => Ok(None),
+        Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
         Err(e) => Err(e),
     }
 }

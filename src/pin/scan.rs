@@ -127,8 +127,7 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
     let sites = sites
         .into_iter()
         .map(|site| {
-            let reference =
-                Reference::parse_normalized(&site.image).map_err(|e| Failure::of(&e.into()));
+            let reference = Reference::parse_normalized(&site.image).map_err(|e| e.failure());
             Located { site, reference }
         })
         .collect();

@@ -57,6 +57,14 @@ pub enum AnyReference {
     Named(Reference),
 }
 
+impl ReferenceError {
+    /// An invalid reference, as a batch reports it.
+    pub fn failure(&self) -> crate::exit::Failure {
+        let words = crate::console::words(self);
+        crate::exit::Failure::new(crate::exit::ErrorCode::InvalidReference, words)
+    }
+}
+
 impl Reference {
     /// Strict parse with no normalization (upstream `Parse`).
     pub fn parse(s: &str) -> Result<Self, ReferenceError> {

@@ -3,6 +3,7 @@
 //! `Content-Length` claimed), or the first part of an error body.
 
 use super::error::BodyTooLarge;
+use super::request_error::RequestError;
 
 /// Largest manifest or config body ddigest reads (distribution's own limit
 /// is 4 MiB).
@@ -20,7 +21,7 @@ pub async fn read_body(
     mut response: reqwest::Response,
     limit: usize,
     overflow: Overflow,
-) -> anyhow::Result<Vec<u8>> {
+) -> Result<Vec<u8>, RequestError> {
     if let Some(len) = response.content_length() {
         if len > limit as u64 && overflow == Overflow::Fail {
             return Err(BodyTooLarge::Declared { len, limit }.into());

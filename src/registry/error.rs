@@ -4,6 +4,7 @@
 //! `GET https://r/v2/x/manifests/1.0: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown`.
 
 use super::body::{read_body, Overflow};
+use crate::exit::ErrorCode;
 use serde::Deserialize;
 use std::fmt;
 
@@ -61,6 +62,21 @@ impl RegistryError {
             status,
             errors,
             detail,
+        }
+    }
+
+    /// The error code: not found, denied, unauthorized, or the registry's
+    /// own failure.
+    pub fn code(&self) -> ErrorCode {
+        let has = |code: &str| self.errors.iter().any(|a| a.code == code);
+        if self.is_not_found() {
+            ErrorCode::NotFound
+        } else if self.status == 403 || has("DENIED") {
+            ErrorCode::Denied
+        } else if self.status == 401 || has("UNAUTHORIZED") {
+            ErrorCode::Unauthorized
+        } else {
+            ErrorCode::Registry
         }
     }
 

@@ -8,9 +8,11 @@ pub mod certs_d;
 pub mod client;
 pub mod error;
 pub mod report;
+pub mod request_error;
 pub mod retry;
 pub mod tls;
 pub mod transport;
 
 pub use client::Client;
 pub use error::{AuthProblem, BodyTooLarge, RegistryError};
+pub use request_error::{Context, RequestError};

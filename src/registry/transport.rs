@@ -4,6 +4,8 @@
 //! redirect policy that never downgrades HTTPS to HTTP, and the rules that
 //! map a reference's domain to a host and decide when plain HTTP is allowed.
 
+use super::request_error::RequestError;
+use crate::local_config::ConfigError;
 use anyhow::Context as _;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
@@ -61,7 +63,12 @@ impl Transport {
 
     /// The client for requests to `host` (`host[:port]`); `insecure` when
     /// registries.conf allows unverified TLS there.
-    pub fn http_for(&self, host: &str, insecure: bool) -> anyhow::Result<reqwest::Client> {
+    pub fn http_for(&self, host: &str, insecure: bool) -> Result<reqwest::Client, RequestError> {
+        self.http_for_host(host, insecure)
+            .map_err(|e| RequestError::Config(ConfigError(e)))
+    }
+
+    fn http_for_host(&self, host: &str, insecure: bool) -> anyhow::Result<reqwest::Client> {
         let insecure = insecure && !self.opts.insecure;
         let key = (host.to_string(), insecure);
         let mut per_host = self.per_host.lock().unwrap_or_else(|p| p.into_inner());

@@ -31,7 +31,11 @@ pub struct Row {
     pub attests: Option<String>,
 }
 
-pub async fn list(client: &Client, reference: &Reference, verify: bool) -> anyhow::Result<Listing> {
+pub async fn list(
+    client: &Client,
+    reference: &Reference,
+    verify: bool,
+) -> Result<Listing, super::ResolveError> {
     let fetched = fetch(client, reference, verify).await?;
     let manifest = read_manifest(&fetched)?;
     let mut top = fetched.resolved;

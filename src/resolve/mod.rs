@@ -5,9 +5,11 @@
 //! and the bytes must hash to the digest asked for. Choosing a platform's
 //! entry is in `platform`, listing an index in `list`.
 
+mod error;
 mod list;
 mod platform;
 
+pub use error::ResolveError;
 pub use list::{list, Listing, Row};
 pub use platform::{
     image_platform, read_manifest, resolve_platforms, IndexProblem, PlatformMismatch,
@@ -18,9 +20,9 @@ use crate::digest::Digest;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::body::{read_body, Overflow, MAX_MANIFEST_BYTES};
+use crate::registry::request_error::Context as _;
 use crate::registry::retry::retryable_status;
 use crate::registry::{Client, RegistryError};
-use anyhow::Context as _;
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 
@@ -71,7 +73,7 @@ pub async fn resolve(
     client: &Client,
     reference: &Reference,
     opts: ResolveOptions,
-) -> anyhow::Result<Resolved> {
+) -> Result<Resolved, ResolveError> {
     if reference.digest().is_none() && !opts.verify {
         if let Some(found) = head(client, reference, reference.tag_or_latest()).await? {
             return Ok(found);
@@ -86,7 +88,7 @@ pub async fn fetch(
     client: &Client,
     reference: &Reference,
     verify: bool,
-) -> anyhow::Result<Fetched> {
+) -> Result<Fetched, ResolveError> {
     match reference.digest() {
         Some(wanted) => by_digest(client, reference, wanted).await,
         None => by_tag(client, reference, reference.tag_or_latest(), verify).await,
@@ -101,7 +103,7 @@ async fn head(
     client: &Client,
     reference: &Reference,
     tag: &str,
-) -> anyhow::Result<Option<Resolved>> {
+) -> Result<Option<Resolved>, ResolveError> {
     let response = client.manifest(reference, Method::HEAD, tag).await?;
     let status = response.status();
     // 401/404: a GET would fare no better; 429/5xx: retried already.
@@ -130,7 +132,7 @@ async fn by_tag(
     reference: &Reference,
     tag: &str,
     verify: bool,
-) -> anyhow::Result<Fetched> {
+) -> Result<Fetched, ResolveError> {
     let (bytes, headers) = get(client, reference, tag).await?;
     let digest = Digest::sha256_of(&bytes);
     let mut warnings = Vec::new();
@@ -165,7 +167,7 @@ pub async fn by_digest(
     client: &Client,
     reference: &Reference,
     wanted: &Digest,
-) -> anyhow::Result<Fetched> {
+) -> Result<Fetched, ResolveError> {
     let (bytes, headers) = get(client, reference, &wanted.to_string()).await?;
     if !wanted.matches(&bytes) {
         return Err(DigestMismatch {
@@ -190,7 +192,7 @@ async fn get(
     client: &Client,
     reference: &Reference,
     target: &str,
-) -> anyhow::Result<(Vec<u8>, HeaderMap)> {
+) -> Result<(Vec<u8>, HeaderMap), ResolveError> {
     let response = client.manifest(reference, Method::GET, target).await?;
     if !response.status().is_success() {
         return Err(RegistryError::from_response("GET", response).await.into());

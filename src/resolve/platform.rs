@@ -7,14 +7,15 @@
 //! its own digest when its config declares that platform, an error
 //! otherwise. The list is fetched once however many platforms are asked for.
 
+use super::ResolveError;
 use super::{by_digest, fetch, DigestMismatch, Fetched, Resolved};
 use crate::digest::Digest;
 use crate::image::{config_platform, parse_manifest, Entry, Manifest};
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::body::{read_body, Overflow, MAX_MANIFEST_BYTES};
+use crate::registry::request_error::Context as _;
 use crate::registry::{Client, RegistryError};
-use anyhow::Context as _;
 
 /// How deep indexes inside indexes are followed.
 pub const MAX_DEPTH: usize = 4;
@@ -76,7 +77,7 @@ pub async fn resolve_platforms(
     reference: &Reference,
     platforms: &[Platform],
     verify: bool,
-) -> anyhow::Result<Vec<anyhow::Result<Resolved>>> {
+) -> Result<Vec<Result<Resolved, ResolveError>>, ResolveError> {
     let top = fetch(client, reference, verify).await?;
     let mut results = Vec::with_capacity(platforms.len());
     match read_manifest(&top)? {
@@ -106,13 +107,15 @@ pub async fn resolve_platforms(
     Ok(results)
 }
 
-pub fn read_manifest(fetched: &Fetched) -> anyhow::Result<Manifest> {
+pub fn read_manifest(fetched: &Fetched) -> Result<Manifest, ResolveError> {
     let media_type = fetched.resolved.media_type.as_deref();
-    parse_manifest(&fetched.bytes, media_type)
-        .with_context(|| format!("reading manifest {}", fetched.resolved.digest))
+    parse_manifest(&fetched.bytes, media_type).map_err(|source| ResolveError::Unreadable {
+        what: format!("reading manifest {}", fetched.resolved.digest),
+        source,
+    })
 }
 
-fn single(top: &Fetched, actual: &Platform, wanted: &Platform) -> anyhow::Result<Resolved> {
+fn single(top: &Fetched, actual: &Platform, wanted: &Platform) -> Result<Resolved, ResolveError> {
     if !wanted.matches(actual) {
         return Err(PlatformMismatch {
             wanted: wanted.clone(),
@@ -131,7 +134,7 @@ pub async fn image_platform(
     client: &Client,
     reference: &Reference,
     config: &Digest,
-) -> anyhow::Result<Platform> {
+) -> Result<Platform, ResolveError> {
     let response = client.blob(reference, config).await?;
     if !response.status().is_success() {
         return Err(RegistryError::from_response("GET", response).await.into());
@@ -149,7 +152,10 @@ pub async fn image_platform(
         }
         .into());
     }
-    config_platform(&bytes).with_context(|| format!("image config {config}"))
+    config_platform(&bytes).map_err(|source| ResolveError::Unreadable {
+        what: format!("image config {config}"),
+        source,
+    })
 }
 
 struct Walk<'a> {
@@ -165,7 +171,7 @@ impl Walk<'_> {
         entries: &[Entry],
         wanted: &Platform,
         depth: usize,
-    ) -> anyhow::Result<Resolved> {
+    ) -> Result<Resolved, ResolveError> {
         let runnable = || entries.iter().filter(|e| !e.is_attestation());
         let mut matching: Vec<&Entry> = runnable()
             .filter(|e| e.platform.as_ref().is_some_and(|p| wanted.matches(p)))
@@ -185,10 +191,10 @@ impl Walk<'_> {
         };
         let mut found = if first.is_index() {
             match self.nested(first, wanted, depth).await {
-                Err(e) => match e.downcast::<PlatformNotFound>() {
-                    Ok(inner) => return Err(not_found().naming_nested(&inner).into()),
-                    Err(e) => return Err(e),
-                },
+                Err(ResolveError::PlatformNotFound(inner)) => {
+                    return Err(not_found().naming_nested(&inner).into())
+                }
+                Err(e) => return Err(e),
                 Ok(found) => found,
             }
         } else if first.platform.is_none() {
@@ -218,7 +224,7 @@ impl Walk<'_> {
         entry: &Entry,
         wanted: &Platform,
         depth: usize,
-    ) -> anyhow::Result<Resolved> {
+    ) -> Result<Resolved, ResolveError> {
         if depth >= MAX_DEPTH {
             return Err(IndexProblem::TooDeep.into());
         }
@@ -237,7 +243,7 @@ impl Walk<'_> {
         &self,
         entry: &Entry,
         wanted: &Platform,
-    ) -> anyhow::Result<Option<Resolved>> {
+    ) -> Result<Option<Resolved>, ResolveError> {
         let fetched = by_digest(self.client, self.reference, &entry.digest).await?;
         let Manifest::Image { config } = read_manifest(&fetched)? else {
             return Err(IndexProblem::NotAnIndex(entry.digest.clone()).into());
@@ -252,7 +258,7 @@ impl Walk<'_> {
     }
 
     /// An image entry's own digest (fetched and checked with `--verify`).
-    async fn take(&self, entry: &Entry) -> anyhow::Result<Resolved> {
+    async fn take(&self, entry: &Entry) -> Result<Resolved, ResolveError> {
         if self.verify {
             by_digest(self.client, self.reference, &entry.digest).await?;
         }

@@ -11,10 +11,10 @@ use crate::auth::challenge::{self, AuthRequest};
 use crate::auth::token::{granted_scopes, Token};
 use crate::credentials::config::Credential;
 use crate::registry::error::AuthProblem;
+use crate::registry::request_error::{Context as _, RequestError};
 use crate::registry::retry;
 use crate::registry::transport::is_loopback;
 use crate::secret::Secret;
-use anyhow::Context as _;
 use base64::Engine as _;
 use reqwest::header::{HeaderValue, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
@@ -36,9 +36,11 @@ impl Client {
         header: &str,
         scope: &str,
         rejected: Option<&Secret>,
-    ) -> anyhow::Result<Secret> {
-        let request = challenge::auth_request(header)
-            .with_context(|| format!("{} sent an unusable WWW-Authenticate header", state.host))?;
+    ) -> Result<Secret, RequestError> {
+        let request = challenge::auth_request(header).map_err(|e| {
+            let what = format!("{} sent an unusable WWW-Authenticate header", state.host);
+            RequestError::Challenge(e).context(what)
+        })?;
         let found = self
             .credentials
             .lookup(&state.domain)
@@ -98,7 +100,7 @@ impl Client {
         realm: &Realm<'_>,
         scopes: Vec<String>,
         scope: &str,
-    ) -> anyhow::Result<Secret> {
+    ) -> Result<Secret, RequestError> {
         if scopes.len() > 1 {
             if let Ok(token) = self.fetch_token(realm, &scopes).await {
                 let granted = granted_scopes(token.value.expose(), &scopes);
@@ -123,7 +125,11 @@ impl Client {
         Ok(value)
     }
 
-    async fn fetch_token(&self, realm: &Realm<'_>, scopes: &[String]) -> anyhow::Result<Token> {
+    async fn fetch_token(
+        &self,
+        realm: &Realm<'_>,
+        scopes: &[String],
+    ) -> Result<Token, RequestError> {
         let host = reqwest::Url::parse(realm.realm)
             .ok()
             .and_then(|u| {
@@ -152,7 +158,7 @@ impl Client {
         &self,
         http: &reqwest::Client,
         request: TokenRequest<'_>,
-    ) -> anyhow::Result<Token> {
+    ) -> Result<Token, RequestError> {
         let started = Instant::now();
         let who = match request.credential {
             None => "anonymously".to_string(),
@@ -173,10 +179,7 @@ impl Client {
         let ms = started.elapsed().as_millis();
         match &result {
             Ok(_) => self.say(&format!("{what}: granted in {ms} ms")),
-            Err(e) => self.say(&format!(
-                "{what}: {} in {ms} ms",
-                crate::registry::report::message(e)
-            )),
+            Err(e) => self.say(&format!("{what}: {} in {ms} ms", e)),
         }
         result
     }
@@ -185,7 +188,7 @@ impl Client {
         &self,
         state: &RegistryState,
         credential: Option<&Credential>,
-    ) -> anyhow::Result<Secret> {
+    ) -> Result<Secret, RequestError> {
         let Some(Credential::Basic { username, password }) = credential else {
             return Err(AuthProblem::NoCredentials {
                 host: state.host.clone(),
@@ -208,17 +211,14 @@ impl Client {
 
 /// A token request that failed for a passing reason (the token server's
 /// 429/5xx, a broken connection).
-fn token_worth_retrying(result: &anyhow::Result<Token>) -> Option<send::Retry> {
+fn token_worth_retrying(result: &Result<Token, RequestError>) -> Option<send::Retry> {
     let e = result.as_ref().err()?;
-    let passing = e.chain().any(|c| {
-        c.downcast_ref::<token::TokenRefused>()
-            .is_some_and(|r| retry::retryable_status(r.0.status))
-            || c.downcast_ref::<reqwest::Error>()
-                .is_some_and(retry::retryable_error)
-    });
+    let refused = e.token_refused();
+    let passing = refused.is_some_and(|r| retry::retryable_status(r.0.status))
+        || e.transport().is_some_and(retry::retryable_error);
     passing.then(|| send::Retry {
         after: None,
-        why: format!("{e:#}"),
+        why: e.to_string(),
     })
 }
 
@@ -244,7 +244,7 @@ fn zip_granted<'a>(scopes: &'a [String], granted: &[bool], want: bool) -> Vec<&'
 pub(super) fn challenge_of(
     state: &RegistryState,
     response: &reqwest::Response,
-) -> anyhow::Result<Option<String>> {
+) -> Result<Option<String>, RequestError> {
     if response.status() != StatusCode::UNAUTHORIZED {
         return Ok(None);
     }
@@ -259,7 +259,7 @@ pub(super) fn challenge_of(
 }
 
 /// An `Authorization` value, refused when a token holds bytes a header cannot.
-fn authorization(scheme: &str, credentials: &str) -> anyhow::Result<Secret> {
+fn authorization(scheme: &str, credentials: &str) -> Result<Secret, RequestError> {
     let value = format!("{scheme} {credentials}");
     if HeaderValue::from_str(&value).is_err() {
         return Err(AuthProblem::BadCredential(scheme.to_string()).into());

@@ -18,6 +18,7 @@ use auth::challenge_of;
 pub use token::TokenRefused;
 
 use super::auth_cache::AuthCache;
+use super::request_error::RequestError;
 use super::transport::{self, Transport, TransportOptions};
 use crate::credentials::CredentialStore;
 use crate::digest::Digest;
@@ -109,7 +110,7 @@ impl Client {
         reference: &Reference,
         method: Method,
         target: &str,
-    ) -> anyhow::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, RequestError> {
         let tail = format!("manifests/{target}");
         self.request(reference, method, &tail, Some(&ACCEPT)).await
     }
@@ -119,7 +120,7 @@ impl Client {
         &self,
         reference: &Reference,
         digest: &Digest,
-    ) -> anyhow::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, RequestError> {
         let tail = format!("blobs/{digest}");
         self.request(reference, Method::GET, &tail, None).await
     }
@@ -133,7 +134,7 @@ impl Client {
         method: Method,
         tail: &str,
         accept: Option<&str>,
-    ) -> anyhow::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, RequestError> {
         let endpoints = self.conf.endpoints(reference)?;
         let Some((primary, mirrors)) = endpoints.split_last() else {
             let e = anyhow::anyhow!("registries.conf gives no location for {reference}");
@@ -156,10 +157,7 @@ impl Client {
                     if unreachable(&e) {
                         let _ = state.unreachable.set(());
                     }
-                    self.say(&format!(
-                        "mirror {at}: {}; trying the next",
-                        crate::registry::report::message(&e)
-                    ));
+                    self.say(&format!("mirror {at}: {e}; trying the next"));
                 }
             }
         }
@@ -175,7 +173,7 @@ impl Client {
         method: &Method,
         tail: &str,
         accept: Option<&str>,
-    ) -> anyhow::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, RequestError> {
         let state = self.state(reference.domain(), insecure);
         let scope = pull_scope(reference);
         self.ping(&state, &scope).await?;
@@ -204,7 +202,7 @@ impl Client {
     /// learns the scheme and the challenge, and the first token is asked for
     /// all of their scopes before any manifest request goes out, so none is
     /// sent only to be refused.
-    async fn ping(&self, state: &RegistryState, scope: &str) -> anyhow::Result<()> {
+    async fn ping(&self, state: &RegistryState, scope: &str) -> Result<(), RequestError> {
         if state.cache().planned_references() < 2 {
             return Ok(());
         }
@@ -214,7 +212,7 @@ impl Client {
                 // A failure here is met again, and reported, by the request itself.
                 let _ = self.authenticate(state, &challenge, scope, None).await;
             }
-            anyhow::Ok(())
+            Ok::<(), RequestError>(())
         };
         state.pinged.get_or_try_init(init).await?;
         Ok(())
@@ -241,8 +239,7 @@ impl Client {
 }
 
 /// A connection that could not be made or timed out: a mirror down.
-fn unreachable(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<reqwest::Error>())
-        .any(|r| r.is_connect() || r.is_timeout())
+fn unreachable(e: &RequestError) -> bool {
+    e.transport()
+        .is_some_and(|r| r.is_connect() || r.is_timeout())
 }

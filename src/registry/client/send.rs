@@ -5,10 +5,10 @@
 
 use super::{Client, RegistryState};
 use crate::console::say;
+use crate::registry::request_error::RequestError;
 use crate::registry::retry;
-use crate::registry::transport::{is_loopback, may_fall_back_to_http, tls_error};
+use crate::registry::transport::{causes, is_loopback, may_fall_back_to_http, tls_error};
 use crate::secret::Secret;
-use anyhow::anyhow;
 use reqwest::header::{HeaderValue, ACCEPT as ACCEPT_HEADER, AUTHORIZATION, RETRY_AFTER};
 use reqwest::Method;
 use std::time::{Duration, Instant, SystemTime};
@@ -29,7 +29,7 @@ impl Client {
         path: &str,
         accept: Option<&str>,
         auth: Option<&Secret>,
-    ) -> anyhow::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, RequestError> {
         let what = format!("{}: {method} {path}", state.host);
         let once = || self.send_once(state, method, path, accept, auth);
         self.retrying(&what, once, worth_retrying).await
@@ -41,10 +41,10 @@ impl Client {
         &self,
         what: &str,
         mut once: impl FnMut() -> Fut,
-        worth: impl Fn(&anyhow::Result<T>) -> Option<Retry>,
-    ) -> anyhow::Result<T>
+        worth: impl Fn(&Result<T, RequestError>) -> Option<Retry>,
+    ) -> Result<T, RequestError>
     where
-        Fut: std::future::Future<Output = anyhow::Result<T>>,
+        Fut: std::future::Future<Output = Result<T, RequestError>>,
     {
         let mut attempt = 0;
         loop {
@@ -73,7 +73,7 @@ impl Client {
         path: &str,
         accept: Option<&str>,
         auth: Option<&Secret>,
-    ) -> anyhow::Result<reqwest::Response> {
+    ) -> Result<reqwest::Response, RequestError> {
         let http = self.transport.http_for(&state.host, state.insecure)?;
         let send = |base: String| self.send_to(&http, base, method, path, accept, auth);
         if let Some(base) = state.base.get() {
@@ -91,13 +91,15 @@ impl Client {
                 let plain = format!("http://{}", state.host);
                 let sent = send(plain.clone()).await;
                 let response = sent.map_err(|e| {
-                    if e.is_connect() {
-                        anyhow!(e).context(format!(
+                    let connect = e.is_connect();
+                    let e = RequestError::Transport(e);
+                    if connect {
+                        e.context(format!(
                             "cannot reach {} over HTTPS or plain HTTP",
                             state.host
                         ))
                     } else {
-                        anyhow!(e)
+                        e
                     }
                 })?;
                 let _ = state.base.set(plain);
@@ -142,7 +144,7 @@ pub(super) struct Retry {
 }
 
 /// Whether an answer or error deserves another try; `None` when final.
-fn worth_retrying(result: &anyhow::Result<reqwest::Response>) -> Option<Retry> {
+fn worth_retrying(result: &Result<reqwest::Response, RequestError>) -> Option<Retry> {
     match result {
         Ok(response) if retry::retryable_status(response.status().as_u16()) => {
             let after = response
@@ -155,8 +157,8 @@ fn worth_retrying(result: &anyhow::Result<reqwest::Response>) -> Option<Retry> {
         }
         Ok(_) => None,
         Err(e) => {
-            let cause = e.chain().find_map(|c| c.downcast_ref::<reqwest::Error>())?;
-            let why = format!("{e:#}");
+            let cause = e.transport()?;
+            let why = e.to_string();
             retry::retryable_error(cause).then_some(Retry { after: None, why })
         }
     }
@@ -195,7 +197,7 @@ fn trace(
 
 /// The transport error, with a word on what to do when the server refused
 /// the handshake over the (missing) client certificate.
-fn explain(e: reqwest::Error, host: &str) -> anyhow::Error {
+fn explain(e: reqwest::Error, host: &str) -> RequestError {
     use rustls::AlertDescription::{BadCertificate, CertificateRequired};
     let typed = matches!(
         tls_error(&e),
@@ -203,10 +205,11 @@ fn explain(e: reqwest::Error, host: &str) -> anyhow::Error {
             BadCertificate | CertificateRequired
         ))
     );
-    let e = anyhow!(e);
     // Over HTTP/2 the alert reaches us through h2, whose error chain skips
     // the TLS error itself; its text is still there.
-    let text = format!("{e:#}");
+    let text: Vec<String> = causes(&e).map(|c| c.to_string()).collect();
+    let text = text.join(": ");
+    let e = RequestError::Transport(e);
     let said = ["alert: BadCertificate", "alert: CertificateRequired"];
     let refused = typed || said.iter().any(|s| text.contains(s));
     if refused {

@@ -8,9 +8,9 @@ use crate::auth::token::{parse_token_response, Token};
 use crate::credentials::config::Credential;
 use crate::registry::body::{read_body, Overflow};
 use crate::registry::error::{AuthProblem, RegistryError};
+use crate::registry::request_error::{Context as _, RequestError};
 use crate::registry::transport::may_send_credentials;
 use crate::secret::Secret;
-use anyhow::Context as _;
 
 const CLIENT_ID: &str = "ddigest";
 const TOKEN_BODY_LIMIT: usize = 1024 * 1024;
@@ -34,7 +34,7 @@ pub fn may_send_to(realm: &str) -> bool {
 }
 
 /// Asks the realm for a token.
-pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Result<Token> {
+pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> Result<Token, RequestError> {
     let realm = reqwest::Url::parse(req.realm).map_err(|e| {
         let what = format!("token realm {:?} is not a URL ({e})", req.realm);
         AuthProblem::BadChallenge(what)
@@ -61,12 +61,13 @@ pub async fn fetch(http: &reqwest::Client, req: TokenRequest<'_>) -> anyhow::Res
     if !response.status().is_success() {
         // Said as text: a 404 from a token server is not "image not found".
         let error = RegistryError::from_response(method, response).await;
-        return Err(TokenRefused(error).into());
+        return Err(RequestError::TokenRefused(TokenRefused(error)));
     }
     let body = read_body(response, TOKEN_BODY_LIMIT, Overflow::Fail)
         .await
         .with_context(|| format!("reading the token from {realm}"))?;
-    parse_token_response(&body).with_context(|| format!("token realm {realm}"))
+    parse_token_response(&body)
+        .map_err(|e| RequestError::Token(e).context(format!("token realm {realm}")))
 }
 
 fn get_request(
