@@ -6,9 +6,12 @@
 //! request is made. Deliberate difference from upstream: digests may use
 //! sha512 as well as sha256. Pure: no I/O.
 
+mod error;
 pub mod grammar;
 
-use crate::digest::{Digest, DigestError};
+pub use error::ReferenceError;
+
+use crate::digest::Digest;
 use std::fmt;
 
 /// Longest repository path (without the domain) the grammar allows.
@@ -18,27 +21,6 @@ pub const DOCKER_HUB: &str = "docker.io";
 const LEGACY_DOCKER_HUB: &str = "index.docker.io";
 const OFFICIAL_PREFIX: &str = "library/";
 const DEFAULT_TAG: &str = "latest";
-
-/// Why a string is not a valid reference. The first variants mirror the
-/// sentinel errors of distribution/reference; `InvalidFormat` says which
-/// part failed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ReferenceError {
-    #[error("repository name must have at least one component")]
-    NameEmpty,
-    #[error("invalid reference format: {0}")]
-    InvalidFormat(String),
-    #[error("invalid reference format: repository name must be lowercase")]
-    NameContainsUppercase,
-    #[error("repository name must not be more than {PATH_MAX} characters (got {0})")]
-    NameTooLong(usize),
-    #[error("repository name must be canonical")]
-    NameNotCanonical,
-    #[error("invalid repository name: a 64-character hex string is an image id, not a name")]
-    IdentifierAsName,
-    #[error("invalid digest: {0}")]
-    Digest(#[from] DigestError),
-}
 
 /// A named reference: domain (empty when the strict grammar found none),
 /// repository path, and the optional tag and digest as written.
@@ -55,14 +37,6 @@ pub struct Reference {
 pub enum AnyReference {
     Digest(Digest),
     Named(Reference),
-}
-
-impl ReferenceError {
-    /// An invalid reference, as a batch reports it.
-    pub fn failure(&self) -> crate::exit::Failure {
-        let words = crate::console::words(self);
-        crate::exit::Failure::new(crate::exit::ErrorCode::InvalidReference, words)
-    }
 }
 
 impl Reference {
