@@ -78,15 +78,6 @@ impl RequestError {
         }
     }
 
-    /// The registry's error answer underneath, if that is what this is.
-    pub fn registry(&self) -> Option<&RegistryError> {
-        match self {
-            RequestError::Registry(e) => Some(e),
-            RequestError::Context { source, .. } => source.registry(),
-            _ => None,
-        }
-    }
-
     /// The token realm's refusal underneath, if that is what this is.
     pub fn token_refused(&self) -> Option<&TokenRefused> {
         match self {
