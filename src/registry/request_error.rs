@@ -144,17 +144,12 @@ impl From<Blocked> for RequestError {
     }
 }
 
-/// `.context(…)` for results of requests.
+/// `.with_context(…)` for results of requests, as anyhow has it.
 pub trait Context<T> {
-    fn context(self, context: impl Into<String>) -> Result<T, RequestError>;
     fn with_context<S: Into<String>>(self, context: impl FnOnce() -> S) -> Result<T, RequestError>;
 }
 
 impl<T, E: Into<RequestError>> Context<T> for Result<T, E> {
-    fn context(self, context: impl Into<String>) -> Result<T, RequestError> {
-        self.map_err(|e| e.into().context(context))
-    }
-
     fn with_context<S: Into<String>>(self, context: impl FnOnce() -> S) -> Result<T, RequestError> {
         self.map_err(|e| e.into().context(context()))
     }
