@@ -9,18 +9,13 @@ use crate::exit::Exit;
 use crate::exit::Status;
 use crate::pin::lookup::Answers;
 use crate::pin::scan::{Located, Scanned};
-use crate::pin::session::{answer, say_failure, scan_and_look_up, unpinned, Plan};
+use crate::pin::session::{answer, say_failure, scan_and_look_up, unpinned};
 use crate::reference::Reference;
-use crate::session::client;
 
 /// `ddigest check [PATH...]`
 pub async fn run(args: CheckArgs) -> Exit {
     let wanted = |r: &Reference| r.digest().is_some();
-    let plan = Plan {
-        paths: args.files.paths.clone(),
-        jobs: args.files.jobs.n,
-        client: || client(&args.transport),
-    };
+    let plan = super::files_plan(&args.files, &args.transport);
     let (files, answers, mut status) = scan_and_look_up(plan, wanted).await;
     let Some(answers) = answers else {
         return status.exit();

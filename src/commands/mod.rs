@@ -7,3 +7,19 @@ pub mod ls;
 pub mod manual;
 pub mod pin;
 pub mod resolve;
+
+use crate::cli::{FilesArgs, TransportArgs};
+use crate::pin::session::Plan;
+use crate::registry::Client;
+
+/// What `pin` and `check` scan and how they look up, from their flags.
+fn files_plan<'a>(
+    files: &FilesArgs,
+    transport: &'a TransportArgs,
+) -> Plan<impl FnOnce() -> anyhow::Result<Client> + 'a> {
+    Plan {
+        paths: files.paths.clone(),
+        jobs: files.jobs.n,
+        client: move || crate::session::client(transport),
+    }
+}

@@ -13,20 +13,15 @@ use crate::pin::edit::{apply, unified_diff, Edit};
 use crate::pin::files::write_atomic;
 use crate::pin::lookup::Answers;
 use crate::pin::scan::{Located, Scanned};
-use crate::pin::session::{answer, say_failure, scan_and_look_up, Plan};
+use crate::pin::session::{answer, say_failure, scan_and_look_up};
 use crate::pin::site::pinned_text;
 use crate::reference::Reference;
 use crate::resolve::{PinnedGone, ResolveError};
-use crate::session::client;
 
 /// `ddigest pin [PATH...]`
 pub async fn run(args: PinArgs) -> Exit {
     let wanted = |r: &Reference| r.digest().is_none() || (args.update && r.tag().is_some());
-    let plan = Plan {
-        paths: args.files.paths.clone(),
-        jobs: args.files.jobs.n,
-        client: || client(&args.transport),
-    };
+    let plan = super::files_plan(&args.files, &args.transport);
     let (files, answers, mut status) = scan_and_look_up(plan, wanted).await;
     let Some(answers) = answers else {
         return status.exit();
