@@ -1,6 +1,7 @@
 //! The commands, one module each: `main.rs` parses the flags and hands
 //! them to one of these. None imports another; what they share lives below
-//! them (`session`, `console`, `batch`, `pin`, `resolve`, `output`).
+//! them (`session`, `console`, `batch`, `pin`, `resolve`, `output`), but
+//! for the plan `pin` and `check` build from their flags, here.
 
 pub mod check;
 pub mod ls;
