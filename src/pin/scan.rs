@@ -57,7 +57,11 @@ pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
     }
     let mut out = Vec::new();
     for (path, kind) in files {
-        let scanned = read(&path).and_then(|bytes| scan_file(path.clone(), kind, bytes));
+        let scanned = match read(&path) {
+            Ok(Some(bytes)) => scan_file(path.clone(), kind, bytes),
+            Ok(None) => Ok(None),
+            Err(why) => Err(why),
+        };
         match scanned {
             Ok(Some(scanned)) => out.push(scanned),
             Ok(None) => {}
@@ -70,13 +74,15 @@ pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
     (out, ok)
 }
 
-/// The file's bytes; an error for files ddigest cannot read as text.
-fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
+/// The file's bytes; `None` (said on stderr) for a file too large to be
+/// one ddigest edits; an error for one it cannot read as text.
+fn read(path: &Path) -> Result<Option<Vec<u8>>, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read: {e}"))?
         .len();
     if size > MAX_FILE_BYTES {
-        return Err("cannot read: larger than 4 MiB".to_string());
+        say(&path.display().to_string(), "skipped: larger than 4 MiB");
+        return Ok(None);
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
@@ -85,7 +91,7 @@ fn read(path: &PathBuf) -> Result<Vec<u8>, String> {
     if bytes.contains(&0) {
         return Err("cannot read: binary data, not text".to_string());
     }
-    Ok(bytes)
+    Ok(Some(bytes))
 }
 
 /// `bytes` as text of the same length: each byte that is not part of
