@@ -67,6 +67,8 @@ pub enum IndexProblem {
     TooDeep,
     #[error("entry {0} says it is an index but is a single image")]
     NotAnIndex(Digest),
+    #[error("entry {0} has no platform and is not a single image")]
+    NotAnImage(Digest),
 }
 
 /// Resolves `reference` once per platform, in the order given. The outer
@@ -246,7 +248,7 @@ impl Walk<'_> {
     ) -> Result<Option<Resolved>, ResolveError> {
         let fetched = by_digest(self.client, self.reference, &entry.digest).await?;
         let Manifest::Image { config } = read_manifest(&fetched)? else {
-            return Err(IndexProblem::NotAnIndex(entry.digest.clone()).into());
+            return Err(IndexProblem::NotAnImage(entry.digest.clone()).into());
         };
         let actual = image_platform(self.client, self.reference, &config).await?;
         if !wanted.matches(&actual) {
