@@ -4,6 +4,7 @@
 use clap::Parser as _;
 use ddigest::cli::{Cli, Command};
 use ddigest::commands;
+use ddigest::commands::show::What;
 use ddigest::console::say_run;
 use ddigest::exit::Exit;
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ fn main() -> ExitCode {
         Some(Command::Completions { shell }) => commands::manual::completions(shell).into(),
         Some(Command::Man) => commands::manual::man().into(),
         Some(Command::Ls(args)) => block_on(commands::ls::run(args)),
+        Some(Command::Manifest(args)) => block_on(commands::show::run(args, What::Manifest)),
+        Some(Command::Config(args)) => block_on(commands::show::run(args, What::Config)),
         Some(Command::Pin(args)) => block_on(commands::pin::run(args)),
         Some(Command::Check(args)) => block_on(commands::check::run(args)),
         None => block_on(commands::resolve::run(cli)),

@@ -16,3 +16,4 @@ mod platform;
 mod platform_rules;
 mod platform_vectors;
 mod resolve;
+mod show;

@@ -8,6 +8,7 @@ pub mod ls;
 pub mod manual;
 pub mod pin;
 pub mod resolve;
+pub mod show;
 
 use crate::cli::{FilesArgs, TransportArgs};
 use crate::pin::session::Plan;

@@ -24,6 +24,8 @@ pub enum ResolveError {
         source: ImageError,
     },
     PinnedGone(PinnedGone),
+    /// A list or index where one image is needed: its platforms.
+    NeedsPlatform(Vec<String>),
 }
 
 impl ResolveError {
@@ -35,6 +37,7 @@ impl ResolveError {
             ResolveError::PlatformMismatch(_) => ErrorCode::PlatformMismatch,
             ResolveError::Index(_) | ResolveError::Unreadable { .. } => ErrorCode::BadManifest,
             ResolveError::PinnedGone(_) => ErrorCode::PinnedGone,
+            ResolveError::NeedsPlatform(_) => ErrorCode::PlatformNotFound,
         }
     }
 
@@ -54,6 +57,11 @@ impl fmt::Display for ResolveError {
             ResolveError::Index(e) => e.fmt(f),
             ResolveError::Unreadable { what, source } => write!(f, "{what}: {source}"),
             ResolveError::PinnedGone(e) => e.fmt(f),
+            ResolveError::NeedsPlatform(platforms) => write!(
+                f,
+                "a list or index, not one image: choose with --platform (it has {})",
+                platforms.join(", ")
+            ),
         }
     }
 }

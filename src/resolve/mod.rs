@@ -8,6 +8,7 @@
 mod error;
 mod list;
 mod platform;
+pub mod show;
 
 pub use error::ResolveError;
 pub use list::{list, Listing, Row};

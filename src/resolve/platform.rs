@@ -81,8 +81,20 @@ pub async fn resolve_platforms(
     verify: bool,
 ) -> Result<Vec<Result<Resolved, ResolveError>>, ResolveError> {
     let top = fetch(client, reference, verify).await?;
+    choose_platforms(client, reference, &top, platforms, verify).await
+}
+
+/// The entry for each platform of the list or index `top` (fetched
+/// already), or `top` itself when it is a single image of that platform.
+pub async fn choose_platforms(
+    client: &Client,
+    reference: &Reference,
+    top: &Fetched,
+    platforms: &[Platform],
+    verify: bool,
+) -> Result<Vec<Result<Resolved, ResolveError>>, ResolveError> {
     let mut results = Vec::with_capacity(platforms.len());
-    match read_manifest(&top)? {
+    match read_manifest(top)? {
         Manifest::Index { entries, skipped } => {
             let walk = Walk {
                 client,
@@ -102,7 +114,7 @@ pub async fn resolve_platforms(
         Manifest::Image { config } => {
             let actual = image_platform(client, reference, &config).await?;
             for wanted in platforms {
-                results.push(single(&top, &actual, wanted));
+                results.push(single(top, &actual, wanted));
             }
         }
     }
@@ -137,6 +149,19 @@ pub async fn image_platform(
     reference: &Reference,
     config: &Digest,
 ) -> Result<Platform, ResolveError> {
+    let bytes = config_blob(client, reference, config).await?;
+    config_platform(&bytes).map_err(|source| ResolveError::Unreadable {
+        what: format!("image config {config}"),
+        source,
+    })
+}
+
+/// An image's config blob, fetched by its digest; it must hash to it.
+pub async fn config_blob(
+    client: &Client,
+    reference: &Reference,
+    config: &Digest,
+) -> Result<Vec<u8>, ResolveError> {
     let response = client.blob(reference, config).await?;
     if !response.status().is_success() {
         return Err(RegistryError::from_response("GET", response).await.into());
@@ -154,10 +179,7 @@ pub async fn image_platform(
         }
         .into());
     }
-    config_platform(&bytes).map_err(|source| ResolveError::Unreadable {
-        what: format!("image config {config}"),
-        source,
-    })
+    Ok(bytes)
 }
 
 struct Walk<'a> {
