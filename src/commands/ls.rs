@@ -5,9 +5,7 @@ use crate::cli::{ListFormat, LsArgs};
 use crate::console::{say, Stdout};
 use crate::exit::{ErrorCode, Exit};
 use crate::output;
-use crate::reference::Reference;
 use crate::resolve;
-use crate::session::client;
 
 /// `ddigest ls REF`
 pub async fn run(args: LsArgs) -> Exit {
@@ -33,12 +31,7 @@ pub async fn run(args: LsArgs) -> Exit {
 
 /// The listing as text, or why not: its error code and words.
 async fn list_one(args: &LsArgs, input: &str) -> Result<String, (ErrorCode, String)> {
-    let reference = Reference::parse_normalized(input).map_err(|e| {
-        let failure = e.failure();
-        (failure.code, failure.message)
-    })?;
-    let client = client(&args.transport)
-        .map_err(|e| (ErrorCode::Other, crate::registry::report::message(&e)))?;
+    let (reference, client) = super::one_reference(input, &args.transport)?;
     let listing = resolve::list(&client, &reference, args.verify.on)
         .await
         .map_err(|e| (e.code(), e.to_string()))?;

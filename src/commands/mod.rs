@@ -1,7 +1,8 @@
 //! The commands, one module each: `main.rs` parses the flags and hands
 //! them to one of these. None imports another; what they share lives below
 //! them (`session`, `console`, `batch`, `pin`, `resolve`, `output`), but
-//! for the plan `pin` and `check` build from their flags, here.
+//! for the plan `pin` and `check` build from their flags and the one
+//! reference `ls`, `manifest` and `config` parse, here.
 
 pub mod check;
 pub mod ls;
@@ -11,8 +12,25 @@ pub mod resolve;
 pub mod show;
 
 use crate::cli::{FilesArgs, TransportArgs};
+use crate::exit::ErrorCode;
 use crate::pin::session::Plan;
+use crate::reference::Reference;
 use crate::registry::Client;
+
+/// For the commands that show one reference: it parsed, and the client;
+/// or why not, as the error code and the words to say.
+fn one_reference(
+    input: &str,
+    transport: &TransportArgs,
+) -> Result<(Reference, Client), (ErrorCode, String)> {
+    let reference = Reference::parse_normalized(input).map_err(|e| {
+        let failure = e.failure();
+        (failure.code, failure.message)
+    })?;
+    let client = crate::session::client(transport)
+        .map_err(|e| (ErrorCode::Other, crate::registry::report::message(&e)))?;
+    Ok((reference, client))
+}
 
 /// What `pin` and `check` scan and how they look up, from their flags.
 fn files_plan<'a>(

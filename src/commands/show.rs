@@ -7,9 +7,7 @@
 use crate::cli::ShowArgs;
 use crate::console::{say, Stdout};
 use crate::exit::{ErrorCode, Exit};
-use crate::reference::Reference;
 use crate::resolve::{show, ResolveError};
-use crate::session::client;
 use std::io::IsTerminal as _;
 
 /// What to show of the reference.
@@ -41,12 +39,7 @@ pub async fn run(args: ShowArgs, what: What) -> Exit {
 }
 
 async fn fetch(args: &ShowArgs, input: &str, what: What) -> Result<Vec<u8>, (ErrorCode, String)> {
-    let reference = Reference::parse_normalized(input).map_err(|e| {
-        let failure = e.failure();
-        (failure.code, failure.message)
-    })?;
-    let client = client(&args.transport)
-        .map_err(|e| (ErrorCode::Other, crate::registry::report::message(&e)))?;
+    let (reference, client) = super::one_reference(input, &args.transport)?;
     let platform = args.platform.as_ref();
     let fetched: Result<Vec<u8>, ResolveError> = match what {
         What::Manifest => show::manifest(&client, &reference, platform)
