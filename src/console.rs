@@ -16,16 +16,20 @@ pub fn shorten(text: &str, max: usize) -> String {
 /// An error and its causes on one line, joined by `: `, a cause that only
 /// repeats the words before it left out.
 pub fn words(err: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if parts.last().is_none_or(|last| !last.ends_with(&text)) {
-            parts.push(text);
+    let causes = std::iter::successors(Some(err), |e| e.source());
+    join_words(causes.map(|c| c.to_string()))
+}
+
+/// Parts of a message joined by `: `, each part that only repeats the end
+/// of the one before it left out.
+pub fn join_words(parts: impl IntoIterator<Item = String>) -> String {
+    let mut kept: Vec<String> = Vec::new();
+    for part in parts {
+        if kept.last().is_none_or(|last| !last.ends_with(&part)) {
+            kept.push(part);
         }
-        source = cause.source();
     }
-    parts.join(": ")
+    kept.join(": ")
 }
 
 /// Says `message` about `subject` (a reference, `FILE:LINE`, a flag) on

@@ -19,8 +19,7 @@ pub fn message(err: &anyhow::Error) -> String {
         }
         parts.push(cause.to_string());
     }
-    parts.dedup();
-    parts.join(": ")
+    crate::console::join_words(parts)
 }
 
 /// A transport error as what happened, naming the host.

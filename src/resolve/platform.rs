@@ -301,7 +301,7 @@ impl Walk<'_> {
 }
 
 /// The platforms an index offers, attestations left out, in its order.
-fn available(entries: &[Entry]) -> Vec<String> {
+pub(super) fn available(entries: &[Entry]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for entry in entries.iter().filter(|e| !e.is_attestation()) {
         let name = match &entry.platform {

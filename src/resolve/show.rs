@@ -4,7 +4,7 @@
 //! with a platform, that entry of a list, fetched by its digest; and an
 //! image's config blob, fetched by its digest and checked.
 
-use super::platform::{choose_platforms, config_blob, read_manifest};
+use super::platform::{available, choose_platforms, config_blob, read_manifest};
 use super::{by_digest, fetch, Fetched, ResolveError};
 use crate::image::Manifest;
 use crate::platform::Platform;
@@ -44,15 +44,6 @@ pub async fn config(
     let fetched = manifest(client, reference, platform).await?;
     match read_manifest(&fetched)? {
         Manifest::Image { config } => config_blob(client, reference, &config).await,
-        Manifest::Index { entries, .. } => {
-            let mut platforms: Vec<String> = Vec::new();
-            let named = entries.iter().filter(|e| !e.is_attestation());
-            for name in named.filter_map(|e| e.platform.as_ref().map(Platform::to_string)) {
-                if !platforms.contains(&name) {
-                    platforms.push(name);
-                }
-            }
-            Err(ResolveError::NeedsPlatform(platforms))
-        }
+        Manifest::Index { entries, .. } => Err(ResolveError::NeedsPlatform(available(&entries))),
     }
 }
