@@ -182,23 +182,22 @@ impl<'a> Scanner<'a> {
         if image.is_empty() {
             return;
         }
+        // `${VAR:-image}`: compose's default, pinned where it is written.
+        let default = variable_default(image);
+        let literal = default.clone().map_or(image, |inner| &image[inner]);
+        if literal.contains('$') || literal.contains("{{") {
+            let reason = "holds a variable or template expression";
+            return self.found.skip(line, image, reason);
+        }
         let Some(span) = scalar_span(self.text, start, *style, value) else {
             let reason = "is written in a way ddigest cannot edit in place";
             return self.found.unpinnable(line, image, reason);
         };
         let span = span.start + prefix.len()..span.end;
-        // `${VAR:-image}`: compose's default, pinned where it is written.
-        let (span, image) = match variable_default(image) {
-            Some(inner) => (
-                span.start + inner.start..span.start + inner.end,
-                &image[inner],
-            ),
+        let (span, image) = match default {
+            Some(inner) => (span.start + inner.start..span.start + inner.end, literal),
             None => (span, image),
         };
-        if image.contains('$') || image.contains("{{") {
-            let reason = "holds a variable or template expression";
-            return self.found.skip(line, image, reason);
-        }
         self.found.site(Site {
             line: line_of(self.text, span.start),
             span,

@@ -152,3 +152,11 @@ fn compose_defaults_legacy_files_and_image_volumes() {
     let pod = "apiVersion: v1\nkind: Pod\nspec:\n  volumes:\n  - name: data\n    image:\n      reference: quay.io/org/data:1\n  - name: tmp\n    emptyDir: {}\n";
     assert_eq!(sites(pod, Rules::ByContent), [at(7, "quay.io/org/data:1")]);
 }
+
+#[test]
+fn a_variable_is_skipped_by_design_however_it_is_written() {
+    let text = "services:\n  a:\n    image: \"${REG}/app\\x3a1\"\n";
+    let skips = scan(text, Rules::ByContent).unwrap().skips;
+    assert_eq!(skips.len(), 1);
+    assert!(skips[0].by_design, "{skips:?}");
+}
