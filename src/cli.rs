@@ -48,7 +48,8 @@ pub enum Command {
     /// its digest and checked; --platform picks the image of a list.
     Config(ShowArgs),
     /// List every entry of a list or index (platform, digest, media type,
-    /// size, attestations marked), or a single image's one row.
+    /// size, attestations marked), or a single image's one row; with
+    /// --referrers, the artifacts that refer to it.
     Ls(LsArgs),
     /// Pin the image references in Dockerfiles, compose files, Kubernetes
     /// manifests and GitHub Actions workflows to their digests, in place.
@@ -100,6 +101,9 @@ pub struct PinArgs {
     pub dry_run: bool,
 
     #[command(flatten)]
+    pub keys: Keys,
+
+    #[command(flatten)]
     pub transport: TransportArgs,
 }
 
@@ -111,6 +115,9 @@ pub struct CheckArgs {
     /// Also fail on references that are not pinned to a digest.
     #[arg(long)]
     pub require_pins: bool,
+
+    #[command(flatten)]
+    pub keys: Keys,
 
     #[command(flatten)]
     pub transport: TransportArgs,
@@ -126,6 +133,16 @@ pub struct LsArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 
+    /// List what refers to the image (signatures, attestations, SBOMs):
+    /// the registry's referrers API, else the referrers tag schema, plus
+    /// cosign's .sig/.att/.sbom tags.
+    #[arg(long)]
+    pub referrers: bool,
+
+    /// With --referrers: only referrers of this artifact type.
+    #[arg(long, value_name = "TYPE", requires = "referrers")]
+    pub artifact_type: Option<String>,
+
     #[command(flatten)]
     pub verify: Verify,
 
@@ -140,6 +157,17 @@ pub struct Verify {
     /// entry), and fail if the registry's Docker-Content-Digest disagrees.
     #[arg(long = "verify")]
     pub on: bool,
+}
+
+/// `--key`, for every command that prints, pins or checks digests.
+#[derive(Debug, Args, Default)]
+pub struct Keys {
+    /// Only digests with a valid cosign signature by this PEM public key
+    /// (ECDSA P-256/P-384, Ed25519 or RSA); repeat for several keys, any
+    /// one of which may have signed. Fails a reference as `unsigned` or
+    /// `bad_signature` otherwise.
+    #[arg(long = "key", id = "key", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 }
 
 /// `-j/--jobs`, for every command that runs a batch.
@@ -187,6 +215,9 @@ pub struct ResolveArgs {
     /// Print the digest alone even for several references.
     #[arg(long)]
     pub no_ref: bool,
+
+    #[command(flatten)]
+    pub keys: Keys,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -103,6 +103,10 @@ pub enum ErrorCode {
     Config,
     /// `pin --update`: the pinned manifest is gone from the registry.
     PinnedGone,
+    /// `--key`: no cosign signature found for the digest.
+    Unsigned,
+    /// `--key`: signatures found, none valid for the digest and the keys.
+    BadSignature,
     /// Anything else (unreadable credentials, a misbehaving token server…).
     Other,
 }
@@ -125,6 +129,8 @@ impl ErrorCode {
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Config => "config",
             ErrorCode::PinnedGone => "pinned_gone",
+            ErrorCode::Unsigned => "unsigned",
+            ErrorCode::BadSignature => "bad_signature",
             ErrorCode::Other => "other",
         }
     }

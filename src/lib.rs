@@ -3,6 +3,7 @@
 //! shell over these modules; pure ones (`reference`, `digest`,
 //! `auth::challenge`, `credentials::config`) do no I/O.
 
+pub mod artifact;
 pub mod auth;
 pub mod batch;
 pub mod cli;
@@ -20,8 +21,10 @@ pub mod pin;
 pub mod platform;
 pub mod progress;
 pub mod reference;
+pub mod referrers;
 pub mod registries_conf;
 pub mod registry;
 pub mod resolve;
 pub mod secret;
 pub mod session;
+pub mod signature;

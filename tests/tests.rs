@@ -17,3 +17,4 @@ mod platform_rules;
 mod platform_vectors;
 mod resolve;
 mod show;
+mod signatures;

@@ -10,7 +10,8 @@ use crate::exit::Failure;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::registry::Client;
-use crate::resolve::{resolve, resolve_platforms, ResolveOptions, Resolved};
+use crate::resolve::{choose_platforms, fetch, resolve, ResolveError, ResolveOptions, Resolved};
+use crate::signature::{self, Verifier};
 use engine::{run_jobs, Distinct};
 use std::io::BufRead;
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct BatchOptions {
     pub jobs: usize,
     pub verify: bool,
     pub platforms: Vec<Platform>,
+    /// `--key`: every digest printed must be validly signed.
+    pub verifier: Arc<Verifier>,
 }
 
 /// Replaces each `-` by the lines of `stdin` (read once), trimmed, with
@@ -97,24 +100,66 @@ async fn resolve_job(
     reference: &Reference,
     opts: &BatchOptions,
 ) -> Vec<Result<Resolved, Failure>> {
-    if opts.platforms.is_empty() {
-        let found = resolve(
-            client,
-            reference,
-            ResolveOptions {
-                verify: opts.verify,
-            },
-        )
-        .await;
-        return vec![found.map_err(|e| e.failure())];
+    let found = found(client, reference, opts).await;
+    let mut results = Vec::with_capacity(found.len());
+    for (result, index) in found {
+        let result = match result {
+            Ok(resolved) => signed(client, reference, resolved, index, &opts.verifier)
+                .await
+                .map_err(|e| e.failure()),
+            Err(e) => Err(e),
+        };
+        results.push(result);
     }
-    match resolve_platforms(client, reference, &opts.platforms, opts.verify).await {
+    results
+}
+
+/// Each result, with the digest of the index it was chosen from.
+type Found = Vec<(Result<Resolved, Failure>, Option<crate::digest::Digest>)>;
+
+async fn found(client: &Client, reference: &Reference, opts: &BatchOptions) -> Found {
+    if opts.platforms.is_empty() {
+        let verify = opts.verify;
+        let found = resolve(client, reference, ResolveOptions { verify }).await;
+        return vec![(found.map_err(|e| e.failure()), None)];
+    }
+    let every = |e: ResolveError| {
+        opts.platforms
+            .iter()
+            .map(|_| (Err(e.failure()), None))
+            .collect()
+    };
+    let top = match fetch(client, reference, opts.verify).await {
+        Ok(top) => top,
+        Err(e) => return every(e),
+    };
+    let index = Some(top.resolved.digest.clone());
+    match choose_platforms(client, reference, &top, &opts.platforms, opts.verify).await {
         Ok(results) => results
             .into_iter()
-            .map(|r| r.map_err(|e| e.failure()))
+            .map(|r| (r.map_err(|e| e.failure()), index.clone()))
             .collect(),
-        Err(e) => vec![Err(e.failure()); opts.platforms.len()],
+        Err(e) => every(e),
     }
+}
+
+/// With `--key`: the result only when its digest, or the index it was
+/// chosen from, is validly signed.
+async fn signed(
+    client: &Client,
+    reference: &Reference,
+    mut resolved: Resolved,
+    index: Option<crate::digest::Digest>,
+    verifier: &Verifier,
+) -> Result<Resolved, ResolveError> {
+    if verifier.is_off() {
+        return Ok(resolved);
+    }
+    let mut digests = vec![resolved.digest.clone()];
+    digests.extend(index.filter(|i| *i != resolved.digest));
+    let key = signature::verify(client, reference, &digests, verifier).await?;
+    resolved.signed_by = Some(key);
+    Ok(resolved)
 }
 
 /// One job's results, shared by every input that names it.

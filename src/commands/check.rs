@@ -7,7 +7,7 @@ use crate::cli::CheckArgs;
 use crate::console::Stdout;
 use crate::exit::Exit;
 use crate::exit::Status;
-use crate::pin::lookup::Answers;
+use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up, unpinned};
 use crate::reference::Reference;
@@ -15,7 +15,11 @@ use crate::reference::Reference;
 /// `ddigest check [PATH...]`
 pub async fn run(args: CheckArgs) -> Exit {
     let wanted = |r: &Reference| r.digest().is_some();
-    let plan = super::files_plan(&args.files, &args.transport);
+    let vouch = match crate::session::verifier(&args.keys, &args.transport) {
+        Ok(verifier) => Vouch::Pinned(verifier),
+        Err(exit) => return exit,
+    };
+    let plan = super::files_plan(&args.files, &args.transport, vouch);
     let (files, answers, mut status) = scan_and_look_up(plan, wanted).await;
     let Some(answers) = answers else {
         return status.exit();
@@ -75,6 +79,11 @@ fn check_site(
             return None;
         }
     };
+    // `--key`: a pin whose digest is not validly signed fails, by image.
+    if let Some(unsigned) = &answer.unsigned {
+        say_failure(file, located, unsigned);
+        status.fail(unsigned.code.exit());
+    }
     match (&answer.now, answer.pinned_missing) {
         (Some(now), missing) if now != pinned || missing => {
             let gone = if missing {

@@ -1,5 +1,5 @@
 //! `ddigest ls REF`: one list, index or image, every entry as a table or
-//! JSON.
+//! JSON; with `--referrers`, what refers to it.
 
 use crate::cli::{ListFormat, LsArgs};
 use crate::console::{say, Stdout};
@@ -32,6 +32,18 @@ pub async fn run(args: LsArgs) -> Exit {
 /// The listing as text, or why not: its error code and words.
 async fn list_one(args: &LsArgs, input: &str) -> Result<String, (ErrorCode, String)> {
     let (reference, client) = super::one_reference(input, &args.transport)?;
+    if args.referrers {
+        let filter = args.artifact_type.as_deref();
+        let found = crate::referrers::list(&client, &reference, filter)
+            .await
+            .map_err(|e| (e.code(), e.to_string()))?;
+        return Ok(match args.format {
+            ListFormat::Table => output::referrers_table(&found),
+            ListFormat::Json => {
+                output::referrers_json(input, &reference.qualified_string(), &found)
+            }
+        });
+    }
     let listing = resolve::list(&client, &reference, args.verify.on)
         .await
         .map_err(|e| (e.code(), e.to_string()))?;

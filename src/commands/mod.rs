@@ -13,6 +13,7 @@ pub mod show;
 
 use crate::cli::{FilesArgs, TransportArgs};
 use crate::exit::ErrorCode;
+use crate::pin::lookup::Vouch;
 use crate::pin::session::Plan;
 use crate::reference::Reference;
 use crate::registry::Client;
@@ -36,10 +37,12 @@ fn one_reference(
 fn files_plan<'a>(
     files: &FilesArgs,
     transport: &'a TransportArgs,
+    vouch: Vouch,
 ) -> Plan<impl FnOnce() -> anyhow::Result<Client> + 'a> {
     Plan {
         paths: files.paths.clone(),
         jobs: files.jobs.n,
         client: move || crate::session::client(transport),
+        vouch,
     }
 }

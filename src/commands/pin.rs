@@ -11,7 +11,7 @@ use crate::exit::Failure;
 use crate::exit::Status;
 use crate::pin::edit::{apply, unified_diff, Edit};
 use crate::pin::files::write_atomic;
-use crate::pin::lookup::Answers;
+use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up};
 use crate::pin::site::pinned_text;
@@ -21,7 +21,11 @@ use crate::resolve::{PinnedGone, ResolveError};
 /// `ddigest pin [PATH...]`
 pub async fn run(args: PinArgs) -> Exit {
     let wanted = |r: &Reference| r.digest().is_none() || (args.update && r.tag().is_some());
-    let plan = super::files_plan(&args.files, &args.transport);
+    let vouch = match crate::session::verifier(&args.keys, &args.transport) {
+        Ok(verifier) => Vouch::Now(verifier),
+        Err(exit) => return exit,
+    };
+    let plan = super::files_plan(&args.files, &args.transport, vouch);
     let (files, answers, mut status) = scan_and_look_up(plan, wanted).await;
     let Some(answers) = answers else {
         return status.exit();
@@ -112,6 +116,10 @@ fn new_digest(
     let answer = answer(answers, reference)?;
     if let (true, Some(pinned)) = (answer.pinned_missing, reference.digest()) {
         return Err(ResolveError::from(PinnedGone(pinned.clone())).failure());
+    }
+    // `--key`: an unsigned digest is never written; the line stays.
+    if let Some(unsigned) = &answer.unsigned {
+        return Err(unsigned.clone());
     }
     Ok(answer.now.clone())
 }

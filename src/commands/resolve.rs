@@ -29,6 +29,10 @@ pub async fn run(cli: Cli) -> Exit {
         say("-", "no references on stdin");
         return Exit::Usage;
     }
+    let verifier = match crate::session::verifier(&cli.resolve.keys, &cli.transport) {
+        Ok(verifier) => verifier,
+        Err(exit) => return exit,
+    };
     let client = match client(&cli.transport) {
         Ok(client) => Arc::new(client),
         Err(e) => {
@@ -40,6 +44,7 @@ pub async fn run(cli: Cli) -> Exit {
         jobs: cli.resolve.jobs.n.into(),
         verify: cli.resolve.verify.on,
         platforms: cli.resolve.platform.clone(),
+        verifier,
     };
     let lines = inputs.len() * opts.platforms.len().max(1);
     let style = LineStyle {

@@ -2,7 +2,8 @@
 //! concurrently over one client: a tag's digest now; for a pin with a tag,
 //! the digest of the same kind now (a list's for a list pin, the same
 //! platform's entry for a platform pin) and whether the pinned manifest
-//! still exists; for a bare digest, whether it exists.
+//! still exists; for a bare digest, whether it exists. With `--key`, the
+//! digest a command vouches for (`Vouch`) must be validly signed.
 
 use crate::batch::engine::run_jobs;
 use crate::digest::Digest;
@@ -11,31 +12,55 @@ use crate::exit::Failure;
 use crate::image::{is_index_type, Manifest};
 use crate::reference::Reference;
 use crate::registry::Client;
-use crate::resolve::{by_digest, image_platform, resolve, resolve_platforms, Fetched};
+use crate::resolve::{by_digest, choose_platforms, fetch, image_platform, resolve, Fetched};
 use crate::resolve::{read_manifest, ResolveError, ResolveOptions};
+use crate::signature::{self, Verifier};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What the registry says about one reference.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Answer {
     /// The digest the reference's tag leads to now, of the pinned kind
     /// (`None` for a bare digest).
     pub now: Option<Digest>,
     /// The pinned digest is gone from the repository.
     pub pinned_missing: bool,
+    /// The index `now` was chosen from, for a platform's pin.
+    pub index: Option<Digest>,
+    /// `--key`: why the digest vouched for is not validly signed.
+    pub unsigned: Option<Failure>,
+}
+
+/// Which digest a command vouches for, and so must be signed with `--key`.
+#[derive(Clone, Debug)]
+pub enum Vouch {
+    /// `pin`: the digest it writes (`now`).
+    Now(Arc<Verifier>),
+    /// `check`: the digest in the file.
+    Pinned(Arc<Verifier>),
 }
 
 pub type Answers = HashMap<String, Result<Answer, Failure>>;
 
 /// Looks every reference up, at most `jobs` at a time, with the batch
 /// engine; answers are keyed by `Reference::qualified_string`.
-pub async fn lookup_all(client: Arc<Client>, references: &[Reference], jobs: usize) -> Answers {
+pub async fn lookup_all(
+    client: Arc<Client>,
+    references: &[Reference],
+    jobs: usize,
+    vouch: &Vouch,
+) -> Answers {
     for reference in references {
         client.plan(&reference.with_digest(None));
     }
-    let work = |client: Arc<Client>, reference: Reference| async move {
-        lookup(&client, &reference).await.map_err(|e| e.failure())
+    let work = |client: Arc<Client>, reference: Reference| {
+        let vouch = vouch.clone();
+        async move {
+            let mut answer = lookup(&client, &reference).await.map_err(|e| e.failure())?;
+            answer.unsigned = signed(&client, &reference, &answer, &vouch).await.err();
+            Ok(answer)
+        }
     };
     let mut answers = HashMap::new();
     run_jobs(&client, references, jobs, work, |index, answer| {
@@ -45,19 +70,46 @@ pub async fn lookup_all(client: Arc<Client>, references: &[Reference], jobs: usi
     answers
 }
 
+/// With `--key`: whether the digest vouched for (with, for a platform's
+/// pin, the index it came from) is validly signed. A pin that is gone is
+/// said as gone, not as unsigned.
+async fn signed(
+    client: &Client,
+    reference: &Reference,
+    answer: &Answer,
+    vouch: &Vouch,
+) -> Result<(), Failure> {
+    let (verifier, digest) = match vouch {
+        Vouch::Now(verifier) => (verifier, answer.now.as_ref()),
+        Vouch::Pinned(verifier) => (verifier, reference.digest()),
+    };
+    let Some(digest) = digest.filter(|_| !verifier.is_off()) else {
+        return Ok(());
+    };
+    if matches!(vouch, Vouch::Pinned(_)) && answer.pinned_missing {
+        return Ok(());
+    }
+    let mut digests = vec![digest.clone()];
+    if answer.now.as_ref() == Some(digest) {
+        digests.extend(answer.index.clone());
+    }
+    let found = signature::verify(client, reference, &digests, verifier).await;
+    found.map(|_| ()).map_err(|e| e.failure())
+}
+
 pub async fn lookup(client: &Client, reference: &Reference) -> Result<Answer, ResolveError> {
     let Some(pinned) = reference.digest() else {
         let found = resolve(client, reference, ResolveOptions::default()).await?;
         return Ok(Answer {
             now: Some(found.digest),
-            pinned_missing: false,
+            ..Answer::default()
         });
     };
     if reference.tag().is_none() {
         let old = pinned_manifest(client, reference, pinned).await?;
         return Ok(Answer {
-            now: None,
             pinned_missing: old.is_none(),
+            ..Answer::default()
         });
     }
     refresh(client, &reference.with_digest(None), pinned).await
@@ -70,38 +122,35 @@ async fn refresh(
     pinned: &Digest,
 ) -> Result<Answer, ResolveError> {
     let top = resolve(client, tag, ResolveOptions::default()).await?;
+    let as_it_is = Answer {
+        now: Some(top.digest.clone()),
+        ..Answer::default()
+    };
     if &top.digest == pinned {
-        return Ok(Answer {
-            now: Some(top.digest),
-            pinned_missing: false,
-        });
+        return Ok(as_it_is);
     }
     let Some(old) = pinned_manifest(client, tag, pinned).await? else {
         return Ok(Answer {
-            now: Some(top.digest),
             pinned_missing: true,
+            ..as_it_is
         });
     };
     let top_is_list = top.media_type.as_deref().is_some_and(is_index_type);
     let Manifest::Image { config } = read_manifest(&old)? else {
-        return Ok(Answer {
-            now: Some(top.digest),
-            pinned_missing: false,
-        });
+        return Ok(as_it_is);
     };
     if !top_is_list && top.media_type.is_some() {
-        return Ok(Answer {
-            now: Some(top.digest),
-            pinned_missing: false,
-        });
+        return Ok(as_it_is);
     }
     // A platform's image was pinned: follow that platform.
     let platform = image_platform(client, tag, &config).await?;
-    let mut chosen = resolve_platforms(client, tag, &[platform], false).await?;
+    let top = fetch(client, tag, false).await?;
+    let mut chosen = choose_platforms(client, tag, &top, &[platform], false).await?;
     let now = chosen.remove(0)?.digest;
     Ok(Answer {
         now: Some(now),
-        pinned_missing: false,
+        index: Some(top.resolved.digest),
+        ..Answer::default()
     })
 }
 

@@ -2,7 +2,7 @@
 //! no path is given), every distinct reference they want looked up in one
 //! batch over one client, and a site's failure said on stderr.
 
-use super::lookup::{lookup_all, Answer, Answers};
+use super::lookup::{lookup_all, Answer, Answers, Vouch};
 use super::scan::{scan_paths, Located, Scanned};
 use crate::batch::engine::{lost, Distinct};
 use crate::console::{say, say_run};
@@ -18,6 +18,8 @@ pub struct Plan<F> {
     pub paths: Vec<PathBuf>,
     pub jobs: u16,
     pub client: F,
+    /// What `--key` must find signed.
+    pub vouch: Vouch,
 }
 
 /// The files under the plan's paths scanned and the references `wanted`
@@ -30,7 +32,7 @@ where
     F: FnOnce() -> anyhow::Result<Client>,
 {
     let (files, mut status) = scan(&plan.paths);
-    let answers = look_up(&files, wanted, plan.client, plan.jobs, &mut status).await;
+    let answers = look_up(&files, wanted, plan, &mut status).await;
     (files, answers, status)
 }
 
@@ -57,13 +59,15 @@ fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
 
 /// Looks up the distinct references `wanted` picks, all in one batch;
 /// `None` when the client cannot even be built (said on stderr).
-async fn look_up(
+async fn look_up<F>(
     files: &[Scanned],
     wanted: impl Fn(&Reference) -> bool,
-    client: impl FnOnce() -> anyhow::Result<Client>,
-    jobs: u16,
+    plan: Plan<F>,
     status: &mut Status,
-) -> Option<Answers> {
+) -> Option<Answers>
+where
+    F: FnOnce() -> anyhow::Result<Client>,
+{
     let mut distinct = Distinct::default();
     let references = files.iter().flat_map(|f| &f.sites);
     for reference in references.filter_map(|l| l.reference.as_ref().ok()) {
@@ -74,8 +78,12 @@ async fn look_up(
     if distinct.jobs.is_empty() {
         return Some(Answers::new());
     }
-    match client() {
-        Ok(client) => Some(lookup_all(Arc::new(client), &distinct.jobs, jobs.into()).await),
+    match (plan.client)() {
+        Ok(client) => {
+            let client = Arc::new(client);
+            let jobs = plan.jobs.into();
+            Some(lookup_all(client, &distinct.jobs, jobs, &plan.vouch).await)
+        }
         Err(e) => {
             say_run(&crate::registry::report::message(&e));
             status.fail(Exit::Failed);

@@ -163,6 +163,21 @@ impl Reference {
         }
     }
 
+    /// The same name with `tag` and no digest: a tag beside the image,
+    /// such as cosign's `sha256-<hex>.sig`. The tag must be valid.
+    pub fn with_tag(&self, tag: &str) -> Result<Reference, ReferenceError> {
+        if !grammar::ANCHORED_TAG.is_match(tag) {
+            return Err(ReferenceError::InvalidFormat(format!(
+                "{tag:?} is not a valid tag"
+            )));
+        }
+        Ok(Reference {
+            tag: Some(tag.to_string()),
+            digest: None,
+            ..self.clone()
+        })
+    }
+
     /// The same tag and digest under another name, `domain/path` split at
     /// the first `/` as registries.conf locations are written (so `mirror/x`
     /// names the host `mirror`). The name must be valid.

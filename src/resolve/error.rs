@@ -5,9 +5,11 @@
 
 use super::platform::{IndexProblem, PlatformMismatch, PlatformNotFound};
 use super::{DigestMismatch, PinnedGone};
+use crate::artifact::ArtifactError;
 use crate::exit::{ErrorCode, Failure};
 use crate::image::ImageError;
 use crate::registry::RequestError;
+use crate::signature::SignatureError;
 use std::fmt;
 
 #[derive(Debug)]
@@ -26,6 +28,13 @@ pub enum ResolveError {
     PinnedGone(PinnedGone),
     /// A list or index where one image is needed: its platforms.
     NeedsPlatform(Vec<String>),
+    /// A referrers list that cannot be read, and where it came from.
+    Artifact {
+        what: String,
+        source: ArtifactError,
+    },
+    /// `--key`: the digest is not validly signed.
+    Signature(SignatureError),
 }
 
 impl ResolveError {
@@ -38,6 +47,8 @@ impl ResolveError {
             ResolveError::Index(_) | ResolveError::Unreadable { .. } => ErrorCode::BadManifest,
             ResolveError::PinnedGone(_) => ErrorCode::PinnedGone,
             ResolveError::NeedsPlatform(_) => ErrorCode::PlatformNotFound,
+            ResolveError::Artifact { .. } => ErrorCode::BadManifest,
+            ResolveError::Signature(e) => e.code(),
         }
     }
 
@@ -62,6 +73,8 @@ impl fmt::Display for ResolveError {
                 "a list or index, not one image: choose with --platform (it has {})",
                 platforms.join(", ")
             ),
+            ResolveError::Artifact { what, source } => write!(f, "{what}: {source}"),
+            ResolveError::Signature(e) => e.fmt(f),
         }
     }
 }
@@ -83,6 +96,7 @@ from!(
     DigestMismatch(DigestMismatch),
     Index(IndexProblem),
     PinnedGone(PinnedGone),
+    Signature(SignatureError),
 );
 
 impl From<PlatformNotFound> for ResolveError {

@@ -13,8 +13,8 @@ pub mod show;
 pub use error::ResolveError;
 pub use list::{list, Listing, Row};
 pub use platform::{
-    image_platform, read_manifest, resolve_platforms, IndexProblem, PlatformMismatch,
-    PlatformNotFound,
+    checked_blob, choose_platforms, image_platform, read_manifest, resolve_platforms, IndexProblem,
+    PlatformMismatch, PlatformNotFound,
 };
 
 use crate::digest::Digest;
@@ -39,6 +39,8 @@ pub struct Resolved {
     pub platform: Option<Platform>,
     /// Things the user should know that did not stop the answer.
     pub warnings: Vec<String>,
+    /// `--key`: the key (as given) whose signature vouches for the digest.
+    pub signed_by: Option<String>,
 }
 
 /// A manifest fetched by GET: its exact bytes and what they resolve to.
@@ -96,6 +98,32 @@ pub async fn fetch(
     }
 }
 
+/// The manifest the reference's tag names, by GET; `None` when the
+/// registry has no such tag or repository.
+pub async fn fetch_if_any(
+    client: &Client,
+    reference: &Reference,
+) -> Result<Option<Fetched>, ResolveError> {
+    absent_is_none(by_tag(client, reference, reference.tag_or_latest(), false).await)
+}
+
+/// What the reference's tag resolves to (a HEAD when it can); `None` when
+/// the registry has no such tag or repository.
+pub async fn resolve_if_any(
+    client: &Client,
+    reference: &Reference,
+) -> Result<Option<Resolved>, ResolveError> {
+    absent_is_none(resolve(client, reference, ResolveOptions::default()).await)
+}
+
+fn absent_is_none<T>(result: Result<T, ResolveError>) -> Result<Option<T>, ResolveError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if e.code() == crate::exit::ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The fast path: `Some` when HEAD gave a usable digest; `None` to fall back
 /// to GET when HEAD is refused (405 and other 4xx, as older Artifactory and
 /// some mirrors answer) or comes without a digest header; an error for
@@ -125,6 +153,7 @@ async fn head(
         size: header_size(response.headers()),
         platform: None,
         warnings: Vec::new(),
+        signed_by: None,
     }))
 }
 
@@ -158,6 +187,7 @@ async fn by_tag(
         size: Some(bytes.len() as u64),
         platform: None,
         warnings,
+        signed_by: None,
     };
     Ok(Fetched { bytes, resolved })
 }
@@ -185,6 +215,7 @@ pub async fn by_digest(
         size: Some(bytes.len() as u64),
         platform: None,
         warnings: Vec::new(),
+        signed_by: None,
     };
     Ok(Fetched { bytes, resolved })
 }

@@ -162,20 +162,32 @@ pub async fn config_blob(
     reference: &Reference,
     config: &Digest,
 ) -> Result<Vec<u8>, ResolveError> {
-    let response = client.blob(reference, config).await?;
+    let named = ("the manifest's config descriptor", "the image config");
+    checked_blob(client, reference, config, named).await
+}
+
+/// A blob fetched by its digest, which it must hash to; `named` says
+/// whose descriptor gave the digest and what the blob is, for the error.
+pub async fn checked_blob(
+    client: &Client,
+    reference: &Reference,
+    digest: &Digest,
+    named: (&'static str, &'static str),
+) -> Result<Vec<u8>, ResolveError> {
+    let response = client.blob(reference, digest).await?;
     if !response.status().is_success() {
         return Err(RegistryError::from_response("GET", response).await.into());
     }
     let url = response.url().clone();
     let bytes = read_body(response, MAX_MANIFEST_BYTES, Overflow::Fail)
         .await
-        .with_context(|| format!("reading the image config from {url}"))?;
-    if !config.matches(&bytes) {
+        .with_context(|| format!("reading {} from {url}", named.1))?;
+    if !digest.matches(&bytes) {
         return Err(DigestMismatch {
-            what: "the manifest's config descriptor",
-            of: "the image config",
-            expected: config.clone(),
-            actual: config.algorithm().hash(&bytes),
+            what: named.0,
+            of: named.1,
+            expected: digest.clone(),
+            actual: digest.algorithm().hash(&bytes),
         }
         .into());
     }
@@ -296,6 +308,7 @@ impl Walk<'_> {
             size: Some(entry.size),
             platform: entry.platform.clone(),
             warnings: Vec::new(),
+            signed_by: None,
         }
     }
 }

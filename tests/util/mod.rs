@@ -1,8 +1,9 @@
 //! Shared test helpers: temp dirs under the target dir, the ddigest binary
 //! run in an isolated HOME, skopeo as the reference peer, and the real
-//! registry, token server, PKI and pusher in their own modules.
+//! registry, token server, PKI, pusher and signer in their own modules.
 
 pub mod certs;
+pub mod cosign;
 pub mod fault_proxy;
 pub mod push;
 pub mod registry;

@@ -125,6 +125,19 @@ impl Client {
         self.request(reference, Method::GET, &tail, None).await
     }
 
+    /// GETs `/v2/<repository>/<tail>` for the referrers API, where `tail`
+    /// is `referrers/<digest>[?query]` (a first page or a `Link`'s next),
+    /// asking for an OCI index.
+    pub async fn referrers(
+        &self,
+        reference: &Reference,
+        tail: &str,
+    ) -> Result<reqwest::Response, RequestError> {
+        let accept = crate::media_type::OCI_INDEX;
+        self.request(reference, Method::GET, tail, Some(accept))
+            .await
+    }
+
     /// Sends the request to each endpoint registries.conf gives for the
     /// reference: a mirror's success is the answer, anything else from a
     /// mirror moves on to the next; the primary's answer is final.

@@ -1,6 +1,10 @@
 //! What goes to stdout, as text: a result line per reference (and
-//! platform) in the chosen `--format`, and `ls` as a table or JSON. Pure:
-//! callers print the strings.
+//! platform) in the chosen `--format`, and `ls` as a table or JSON (its
+//! referrers in `referrers`). Pure: callers print the strings.
+
+mod referrers;
+
+pub use referrers::{referrers_json, referrers_table};
 
 use crate::batch::Outcome;
 use crate::cli::Format;
@@ -67,7 +71,16 @@ struct JsonLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     platform: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<JsonSignature<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<JsonError<'a>>,
+}
+
+/// `--key`: which key's signature vouched for the digest.
+#[derive(Serialize)]
+struct JsonSignature<'a> {
+    verified: bool,
+    key: &'a str,
 }
 
 #[derive(Serialize)]
@@ -88,6 +101,10 @@ fn json_line(
             line.media_type = resolved.media_type.as_deref();
             line.size = resolved.size;
             line.platform = resolved.platform.as_ref().map(Platform::to_string);
+            line.signature = resolved.signed_by.as_deref().map(|key| JsonSignature {
+                verified: true,
+                key,
+            });
         }
         Err(failure) => {
             line.platform = wanted.map(Platform::to_string);
@@ -115,11 +132,12 @@ fn named<'a>(input: &'a str, reference: Option<&'a Reference>) -> JsonLine<'a> {
         media_type: None,
         size: None,
         platform: None,
+        signature: None,
         error: None,
     }
 }
 
-fn to_json(value: &impl Serialize) -> String {
+pub(crate) fn to_json(value: &impl Serialize) -> String {
     // Serializing these plain structs cannot fail; say so if it ever does.
     serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
@@ -217,8 +235,8 @@ fn table_row(row: &Row) -> [String; 5] {
 }
 
 /// Columns padded to their widest cell, two spaces apart, no trailing blanks.
-fn align(rows: &[[String; 5]]) -> String {
-    let mut widths = [0usize; 5];
+pub(crate) fn align<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -263,6 +281,7 @@ mod tests {
             size: Some(42),
             platform: None,
             warnings: vec![],
+            signed_by: None,
         }
     }
 

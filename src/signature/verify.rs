@@ -1,0 +1,315 @@
+//! Finding and checking a digest's signatures in the registry: first
+//! cosign's `sha256-<hex>.sig` tag (an image manifest whose simple-signing
+//! layers carry the signature in an annotation), then Sigstore bundles
+//! among the digest's referrers (API or tag schema). Every payload is
+//! fetched by its digest and checked before its signature is. The first
+//! valid signature ends the search; failures to reach the registry are
+//! errors, while what a signature manifest holds only counts for or
+//! against the digest.
+
+use super::payload::{self, Bundle, SIGNATURE_ANNOTATION, SIMPLE_SIGNING};
+use super::{SignatureError, Verifier};
+use crate::artifact::{parse_artifact, ArtifactManifest, Descriptor};
+use crate::digest::Digest;
+use crate::exit::ErrorCode;
+use crate::reference::Reference;
+use crate::referrers::{api_or_tag_schema, rules};
+use crate::registry::Client;
+use crate::resolve::{by_digest, checked_blob, fetch_if_any, ResolveError};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+/// At most this many signature layers (and bundles) are checked per
+/// digest, so a hostile manifest of thousands costs a bounded number of
+/// requests.
+const MAX_CHECKED: usize = 32;
+
+/// What the search has seen so far: signatures found, and why each
+/// invalid one was refused.
+#[derive(Default)]
+struct Tally {
+    found: usize,
+    refused: Vec<String>,
+}
+
+impl Tally {
+    fn refuse(&mut self, why: String) {
+        if !self.refused.contains(&why) {
+            self.refused.push(why);
+        }
+    }
+}
+
+/// The key (as given) whose valid signature vouches for one of `digests`
+/// (a platform's entry, then the index holding it), searched in order.
+pub async fn verify(
+    client: &Client,
+    reference: &Reference,
+    digests: &[Digest],
+    verifier: &Verifier,
+) -> Result<String, ResolveError> {
+    let mut tally = Tally::default();
+    let search = Search {
+        client,
+        reference,
+        verifier,
+    };
+    for digest in digests {
+        if let Some(key) = search.digest(digest, &mut tally).await? {
+            return Ok(key);
+        }
+    }
+    let names: Vec<String> = digests.iter().map(Digest::to_string).collect();
+    let digests = names.join(" or its index ");
+    if tally.found == 0 {
+        return Err(SignatureError::Unsigned { digests }.into());
+    }
+    let mut why: Vec<String> = tally.refused.into_iter().take(3).collect();
+    if why.is_empty() {
+        why.push("none could be checked".into());
+    }
+    Err(SignatureError::Bad {
+        digests,
+        found: tally.found,
+        keys: verifier.keys_text(),
+        why: why.join("; "),
+    }
+    .into())
+}
+
+struct Search<'a> {
+    client: &'a Client,
+    reference: &'a Reference,
+    verifier: &'a Verifier,
+}
+
+impl Search<'_> {
+    async fn digest(
+        &self,
+        digest: &Digest,
+        tally: &mut Tally,
+    ) -> Result<Option<String>, ResolveError> {
+        if let Some(key) = self.sig_tag(digest, tally).await? {
+            return Ok(Some(key));
+        }
+        self.bundles(digest, tally).await
+    }
+
+    fn say(&self, what: &str) {
+        if self.verifier.verbose {
+            crate::console::say("-v", what);
+        }
+    }
+
+    /// cosign's `.sig` tag: an image manifest of simple-signing layers.
+    async fn sig_tag(
+        &self,
+        digest: &Digest,
+        tally: &mut Tally,
+    ) -> Result<Option<String>, ResolveError> {
+        let Ok(tagged) = self.reference.with_tag(&rules::cosign_tag(digest, ".sig")) else {
+            return Ok(None);
+        };
+        let fetched = match fetch_if_any(self.client, &tagged).await {
+            Ok(Some(fetched)) => fetched,
+            Ok(None) => return Ok(None),
+            // Too large to read: not a signature manifest ddigest reads.
+            Err(e) if e.code() == ErrorCode::TooLarge => {
+                self.say(&format!("{tagged}: {e}; not read as signatures"));
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let Ok(manifest) = parse_artifact(&fetched.bytes) else {
+            self.say(&format!(
+                "{tagged}: not an image manifest; no signatures read"
+            ));
+            return Ok(None);
+        };
+        let layers = manifest
+            .layers
+            .iter()
+            .filter(|l| l.media_type == SIMPLE_SIGNING);
+        let layers: Vec<&Descriptor> = layers.collect();
+        tally.found += layers.len();
+        for layer in layers.into_iter().take(MAX_CHECKED) {
+            match self.simple_signing(digest, layer).await? {
+                Ok(key) => return Ok(Some(key)),
+                Err(why) => tally.refuse(why),
+            }
+        }
+        Ok(None)
+    }
+
+    /// One simple-signing layer: `Ok(key)` when valid, else why not.
+    async fn simple_signing(
+        &self,
+        digest: &Digest,
+        layer: &Descriptor,
+    ) -> Result<Result<String, String>, ResolveError> {
+        let Some(encoded) = layer.annotations.get(SIGNATURE_ANNOTATION) else {
+            return Ok(Err("a signature layer has no signature annotation".into()));
+        };
+        let Ok(signature) = STANDARD.decode(encoded.trim()) else {
+            return Ok(Err("a signature annotation is not base64".into()));
+        };
+        let payload = match self.blob(layer, "the signature payload").await? {
+            Ok(payload) => payload,
+            Err(why) => return Ok(Err(why)),
+        };
+        let identity = match payload::check_simple_signing(&payload, digest) {
+            Ok(identity) => identity,
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let Some(key) = self.verifier.signer(&payload, &signature) else {
+            return Ok(Err("a signature does not verify with the keys given".into()));
+        };
+        let named = identity.as_deref().unwrap_or("no docker-reference");
+        self.say(&format!(
+            "{digest}: signed by {} ({}) for {named}",
+            key.given,
+            key.key.kind()
+        ));
+        Ok(Ok(key.given.clone()))
+    }
+
+    /// A layer's blob, fetched by its digest and checked; `Err(why)` when
+    /// the layer's descriptor or blob is not what it must be.
+    async fn blob(
+        &self,
+        layer: &Descriptor,
+        what: &'static str,
+    ) -> Result<Result<Vec<u8>, String>, ResolveError> {
+        let Some(at) = layer.digest() else {
+            return Ok(Err(format!(
+                "{what} has an invalid digest {:?}",
+                layer.digest
+            )));
+        };
+        let named = ("the signature manifest's layer descriptor", what);
+        match checked_blob(self.client, self.reference, &at, named).await {
+            Ok(bytes) => Ok(Ok(bytes)),
+            Err(e) if is_content_problem(&e) => Ok(Err(e.to_string())),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sigstore bundles attached to the digest as referrers.
+    async fn bundles(
+        &self,
+        digest: &Digest,
+        tally: &mut Tally,
+    ) -> Result<Option<String>, ResolveError> {
+        let (entries, _) = api_or_tag_schema(self.client, self.reference, digest, None).await?;
+        let is_bundle = |d: &&Descriptor| {
+            d.artifact_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with(payload::BUNDLE_PREFIX))
+        };
+        let mut manifest_bytes = None;
+        for entry in entries.iter().filter(is_bundle).take(MAX_CHECKED) {
+            let Some(manifest) = self.referrer_manifest(entry).await? else {
+                tally.found += 1;
+                tally.refuse("a bundle's manifest cannot be read".into());
+                continue;
+            };
+            let layers = manifest.layers.iter();
+            let layers = layers.filter(|l| l.media_type.starts_with(payload::BUNDLE_PREFIX));
+            for layer in layers.take(MAX_CHECKED) {
+                tally.found += 1;
+                let bytes = match self.blob(layer, "the signature bundle").await? {
+                    Ok(bytes) => bytes,
+                    Err(why) => {
+                        tally.refuse(why);
+                        continue;
+                    }
+                };
+                match self.bundle(digest, &bytes, &mut manifest_bytes).await? {
+                    Ok(key) => return Ok(Some(key)),
+                    Err(why) => tally.refuse(why),
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    async fn referrer_manifest(
+        &self,
+        entry: &Descriptor,
+    ) -> Result<Option<ArtifactManifest>, ResolveError> {
+        let Some(at) = entry.digest() else {
+            return Ok(None);
+        };
+        match by_digest(self.client, self.reference, &at).await {
+            Ok(fetched) => Ok(parse_artifact(&fetched.bytes).ok()),
+            Err(e) if is_content_problem(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One bundle: a DSSE envelope over a statement naming the digest, or a
+    /// message signature over the manifest itself.
+    async fn bundle(
+        &self,
+        digest: &Digest,
+        bytes: &[u8],
+        manifest: &mut Option<Vec<u8>>,
+    ) -> Result<Result<String, String>, ResolveError> {
+        let bundle = match payload::parse_bundle(bytes) {
+            Ok(bundle) => bundle,
+            Err(e) => return Ok(Err(format!("a bundle: {e}"))),
+        };
+        let (message, signatures) = match bundle {
+            Bundle::Dsse {
+                payload_type,
+                payload,
+                signatures,
+            } => {
+                if let Err(e) = payload::check_dsse_payload(&payload_type, &payload, digest) {
+                    return Ok(Err(format!("a bundle: {e}")));
+                }
+                (payload::pae(&payload_type, &payload), signatures)
+            }
+            Bundle::Message {
+                algorithm,
+                digest: signed,
+                signature,
+            } => {
+                if !payload::message_signs_manifest(&algorithm, &signed, digest) {
+                    return Ok(Err(
+                        "a bundle's message signature is over something else".into()
+                    ));
+                }
+                if manifest.is_none() {
+                    *manifest = Some(by_digest(self.client, self.reference, digest).await?.bytes);
+                }
+                (manifest.clone().unwrap_or_default(), vec![signature])
+            }
+        };
+        for signature in &signatures {
+            if let Some(key) = self.verifier.signer(&message, signature) {
+                self.say(&format!(
+                    "{digest}: bundle signed by {} ({})",
+                    key.given,
+                    key.key.kind()
+                ));
+                return Ok(Ok(key.given.clone()));
+            }
+        }
+        Ok(Err(
+            "a bundle's signature does not verify with the keys given".into(),
+        ))
+    }
+}
+
+/// A failure that says what a signature's content is, not that the
+/// registry could not be asked: it counts against the signature.
+fn is_content_problem(e: &ResolveError) -> bool {
+    matches!(
+        e.code(),
+        ErrorCode::DigestMismatch
+            | ErrorCode::NotFound
+            | ErrorCode::TooLarge
+            | ErrorCode::BadManifest
+    )
+}
