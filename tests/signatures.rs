@@ -439,3 +439,78 @@ fn pin_and_check_only_vouch_for_signed_digests() {
     );
     assert_eq!(dd.run_in(dir.path(), &["check"]).code, 0);
 }
+
+/// One signature layer from containers/image's on-disk form of it.
+fn cosign_layer(file: &str) -> SigLayer {
+    let path = format!(
+        "{}/tests/data/conformance/cosign/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(path).expect("fixture");
+    let json = bytes
+        .strip_prefix(b"\0sigstore-json\n")
+        .expect("containers/image form");
+    let v: serde_json::Value = serde_json::from_slice(json).expect("signature json");
+    let payload = v["payload"].as_str().expect("payload");
+    use base64::Engine as _;
+    SigLayer {
+        payload: base64::engine::general_purpose::STANDARD
+            .decode(payload)
+            .expect("base64"),
+        signature: v["annotations"]["dev.cosignproject.cosign/signature"]
+            .as_str()
+            .map(str::to_string),
+    }
+}
+
+/// Signatures made by cosign (containers/image's fixtures) verify with
+/// cosign's key, and one by an unknown key does not. The image's layers
+/// are not in the fixtures, so the registry cannot hold its manifest: the
+/// proxy serves those exact bytes; the `.sig` manifest and its payload
+/// are in the real registry.
+#[test]
+fn signatures_made_by_cosign_verify() {
+    let dir = format!(
+        "{}/tests/data/conformance/cosign",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let manifest = std::fs::read(format!("{dir}/manifest.json")).expect("manifest");
+    let digest = crate::util::sha256(&manifest);
+    assert!(digest.starts_with("sha256:634a8f35b5f16dcf"), "{digest}");
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let signed = [
+        cosign_layer("unknown-key.signature"),
+        cosign_layer("valid.signature"),
+    ];
+    p.signatures("signed", &sig_tag(&digest), &signed);
+    p.signatures(
+        "stranger",
+        &sig_tag(&digest),
+        &[cosign_layer("unknown-key.signature")],
+    );
+    let (served, at) = (manifest.clone(), digest.clone());
+    let proxy = FaultProxy::start("127.0.0.1", Some(reg.base_url()), move |seen, _| {
+        let mine = seen.path.ends_with("/manifests/v1")
+            || seen.path.ends_with(&format!("/manifests/{at}"));
+        if !mine {
+            return Fault::Forward;
+        }
+        let hs = vec![
+            (
+                "Content-Type".into(),
+                "application/vnd.docker.distribution.manifest.v2+json".into(),
+            ),
+            ("Docker-Content-Digest".into(), at.clone()),
+        ];
+        Fault::Answer(200, hs, served.clone())
+    });
+    let dd = Ddigest::new();
+    let key = format!("{dir}/cosign.pub");
+    let good = dd.run(&["--key", &key, &format!("{}/signed:v1", proxy.addr)]);
+    assert_eq!(good.digest(), digest);
+    let good = dd.run(&["--key", &key, &format!("{}/signed2:v1", proxy.addr)]);
+    assert_eq!(good.digest(), digest);
+    let other = dd.run(&["--key", &key, &format!("{}/stranger:v1", proxy.addr)]);
+    assert!(other.fails(1).contains("bad signature"));
+}

@@ -15,6 +15,7 @@ mod pin_real;
 mod platform;
 mod platform_rules;
 mod platform_vectors;
+mod referrers;
 mod resolve;
 mod show;
 mod signatures;
