@@ -484,6 +484,8 @@ fn signatures_made_by_cosign_verify() {
         cosign_layer("valid.signature"),
     ];
     p.signatures("signed", &sig_tag(&digest), &signed);
+    let second = [cosign_layer("valid-2.signature")];
+    p.signatures("signed2", &sig_tag(&digest), &second);
     p.signatures(
         "stranger",
         &sig_tag(&digest),
