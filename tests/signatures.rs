@@ -266,6 +266,8 @@ fn content_a_registry_would_not_serve_fails_only_that_reference() {
     p.signatures("app", &sig_tag(&many.digest), &layers);
 
     let (garbage_tag, huge_tag) = (sig_tag(&garbage.digest), sig_tag(&huge.digest));
+    // The referrers tag schema's tag, garbage too.
+    let garbage_index = format!("/manifests/{}", garbage.digest.replace(':', "-"));
     let blob_path = format!("/v2/app/blobs/{payload_digest}");
     let proxy = FaultProxy::start("127.0.0.1", Some(reg.base_url()), move |seen, _| {
         let manifest = vec![(
@@ -278,7 +280,9 @@ fn content_a_registry_would_not_serve_fails_only_that_reference() {
                 vec![],
                 b"{\"critical\":\"not what was signed\"}".to_vec(),
             )
-        } else if seen.path.ends_with(&garbage_tag) && seen.method == "GET" {
+        } else if (seen.path.ends_with(&garbage_tag) || seen.path.ends_with(&garbage_index))
+            && seen.method == "GET"
+        {
             Fault::Answer(200, manifest, b"\x00garbage{".to_vec())
         } else if seen.path.ends_with(&huge_tag) && seen.method == "GET" {
             Fault::Answer(200, manifest, vec![b' '; 5 * 1024 * 1024])
@@ -515,4 +519,30 @@ fn signatures_made_by_cosign_verify() {
     assert_eq!(good.digest(), digest);
     let other = dd.run(&["--key", &key, &format!("{}/stranger:v1", proxy.addr)]);
     assert!(other.fails(1).contains("bad signature"));
+}
+
+/// The README's worked example: `scripts/sign-by-hand` signs with openssl
+/// and curl as cosign does, and ddigest verifies it.
+#[test]
+fn the_sign_by_hand_script_makes_signatures_ddigest_accepts() {
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let (pushed, reference) = image(&p, &reg, "1.0");
+    let key = TestKey::generate(KeyKind::P256);
+    let private = key.public.with_file_name("key.pem");
+    let script = format!("{}/scripts/sign-by-hand", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(script)
+        .args([reference.as_str(), private.to_str().expect("path")])
+        .env("DDIGEST", env!("CARGO_BIN_EXE_ddigest"))
+        .env("DOCKER_CONFIG", temp_dir("no-config").path())
+        .output()
+        .expect("run sign-by-hand");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dd = Ddigest::new();
+    let verified = dd.run(&["--key", key.public_path(), &reference]);
+    assert_eq!(verified.digest(), pushed.digest);
 }

@@ -200,7 +200,16 @@ impl Search<'_> {
         digest: &Digest,
         tally: &mut Tally,
     ) -> Result<Option<String>, ResolveError> {
-        let (entries, _) = api_or_tag_schema(self.client, self.reference, digest, None).await?;
+        let listed = api_or_tag_schema(self.client, self.reference, digest, None).await;
+        let entries = match listed {
+            Ok((entries, _)) => entries,
+            // A referrers list that cannot be read holds no bundle to check.
+            Err(e) if is_content_problem(&e) => {
+                self.say(&format!("{digest}: referrers: {e}; no bundles read"));
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
         let is_bundle = |d: &&Descriptor| {
             d.artifact_type
                 .as_deref()
