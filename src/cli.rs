@@ -261,6 +261,11 @@ pub struct TransportArgs {
     /// what is retried and why.
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Neither read nor write the cache of challenges and tokens that runs
+    /// share (also DDIGEST_NO_CACHE=1).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// `--creds USER[:PASSWORD]`, the password kept out of `Debug`; `None`

@@ -1,12 +1,14 @@
 //! What every command that talks to registries sets up from its flags:
 //! the HTTP transport (CA file, `--insecure`, timeout, retries, `-v`), the
 //! credentials (`--creds`, `--username` with `--password-stdin`, then the
-//! files docker and podman use) and registries.conf, as one `Client`.
+//! files docker and podman use), registries.conf and the cache runs share,
+//! as one `Client`.
 
 use crate::cli::TransportArgs;
 use crate::credentials::config::Credential;
 use crate::credentials::CredentialStore;
 use crate::registries_conf;
+use crate::registry::disk_cache;
 use crate::registry::transport::TransportOptions;
 use crate::registry::Client;
 use crate::secret::Secret;
@@ -21,7 +23,10 @@ pub fn client(args: &TransportArgs) -> anyhow::Result<Client> {
         verbose: args.verbose,
     };
     let credentials = CredentialStore::from_env(explicit_credential(args)?);
-    Client::new(&transport, credentials, registries_conf::load::load()?)
+    let client = Client::new(&transport, credentials, registries_conf::load::load()?)?;
+    let disk = disk_cache::location(args.no_cache)
+        .and_then(|dir| disk_cache::DiskCache::open(dir, args.verbose));
+    Ok(client.with_disk_cache(disk))
 }
 
 /// Asks for the password on the terminal, without echo.

@@ -5,6 +5,7 @@ mod util;
 
 mod auth;
 mod batch;
+mod cache;
 mod conformance;
 mod ecosystem;
 mod faults;

@@ -6,6 +6,7 @@ pub mod auth_cache;
 pub mod body;
 pub mod certs_d;
 pub mod client;
+pub mod disk_cache;
 pub mod error;
 pub mod report;
 pub mod request_error;

@@ -69,6 +69,7 @@ pub struct Ddigest {
     path_prefix: Option<PathBuf>,
     env: Vec<(String, PathBuf)>,
     unset: Vec<String>,
+    cached: bool,
 }
 
 impl Ddigest {
@@ -78,7 +79,18 @@ impl Ddigest {
             path_prefix: None,
             env: Vec::new(),
             unset: Vec::new(),
+            cached: false,
         }
+    }
+
+    /// Runs share the cache in `$HOME/.cache/ddigest`, as for a user.
+    pub fn cached(mut self) -> Self {
+        self.cached = true;
+        self
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.home.path().join(".cache").join("ddigest")
     }
 
     /// Leaves an environment variable the helper sets unset.
@@ -152,6 +164,8 @@ impl Ddigest {
                 "CONTAINERS_REGISTRIES_CONF",
                 self.home.path().join("registries.conf"),
             )
+            // Each run starts cold unless a test turns the shared cache on.
+            .env("DDIGEST_NO_CACHE", if self.cached { "" } else { "1" })
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         for key in &self.unset {
             command.env_remove(key);

@@ -106,12 +106,16 @@ impl Client {
                 let granted = granted_scopes(token.value.expose(), &scopes);
                 let granted = granted.unwrap_or_else(|| vec![true; scopes.len()]);
                 let value = authorization("Bearer", token.value.expose())?;
-                let mut cache = state.cache();
                 let ok: Vec<&str> = zip_granted(&scopes, &granted, true);
-                cache.insert(&ok, &value, token.expires_in, Instant::now());
-                for refused in zip_granted(&scopes, &granted, false) {
-                    cache.mark_refused(refused);
+                {
+                    let mut cache = state.cache();
+                    cache.insert(&ok, &value, token.expires_in, Instant::now());
+                    for refused in zip_granted(&scopes, &granted, false) {
+                        cache.mark_refused(refused);
+                    }
                 }
+                let at = (realm.realm, realm.service);
+                self.remember_token(state, at, realm.credential, &ok, &value, token.expires_in);
                 if granted[0] {
                     return Ok(value);
                 }
@@ -122,6 +126,15 @@ impl Client {
         state
             .cache()
             .insert(&[scope], &value, token.expires_in, Instant::now());
+        let at = (realm.realm, realm.service);
+        self.remember_token(
+            state,
+            at,
+            realm.credential,
+            &[scope],
+            &value,
+            token.expires_in,
+        );
         Ok(value)
     }
 

@@ -13,11 +13,14 @@
 mod auth;
 mod send;
 mod token;
+mod warm;
 
 use auth::challenge_of;
 pub use token::TokenRefused;
 
 use super::auth_cache::AuthCache;
+use super::disk_cache::entry::Entry;
+use super::disk_cache::DiskCache;
 use super::request_error::RequestError;
 use super::transport::{self, Transport, TransportOptions};
 use crate::credentials::CredentialStore;
@@ -40,6 +43,8 @@ pub struct Client {
     retries: u32,
     verbose: bool,
     registries: Mutex<HashMap<String, Arc<RegistryState>>>,
+    /// The cache runs share, unless it is off or unusable.
+    disk: Option<DiskCache>,
 }
 
 /// What is known about one registry.
@@ -63,6 +68,10 @@ struct RegistryState {
     /// Held while a token or credential is being fetched, so concurrent
     /// requests wait for one answer instead of each asking.
     fetching: tokio::sync::Mutex<()>,
+    /// What the shared cache held for this registry when first asked.
+    disk_entry: std::sync::OnceLock<Entry>,
+    /// This run wrote the registry's challenge to the cache already.
+    challenge_kept: AtomicBool,
 }
 
 impl RegistryState {
@@ -89,7 +98,14 @@ impl Client {
             retries: opts.retries,
             verbose: opts.verbose,
             registries: Mutex::new(HashMap::new()),
+            disk: None,
         })
+    }
+
+    /// Uses `disk` as the cache shared with other runs.
+    pub fn with_disk_cache(mut self, disk: Option<DiskCache>) -> Self {
+        self.disk = disk;
+        self
     }
 
     /// Tells the client a reference the run will resolve. When one registry
@@ -191,13 +207,20 @@ impl Client {
         let scope = pull_scope(reference);
         self.ping(&state, &scope).await?;
         let path = format!("/v2/{}/{tail}", reference.path());
-        let sent = state.cache().header_for(&scope, Instant::now());
+        let mut sent = state.cache().header_for(&scope, Instant::now());
+        if sent.is_none() {
+            sent = self.warm_start(&state, &scope).await;
+        }
         let response = self
             .send(&state, method, &path, accept, sent.as_ref())
             .await?;
         let Some(challenge) = challenge_of(&state, &response)? else {
             return Ok(response);
         };
+        self.remember_challenge(&state, &challenge);
+        if let Some(refused) = &sent {
+            self.forget_token(&state, refused);
+        }
         let auth = self
             .authenticate(&state, &challenge, &scope, sent.as_ref())
             .await?;
@@ -222,6 +245,7 @@ impl Client {
         let init = || async {
             let response = self.send(state, &Method::GET, "/v2/", None, None).await?;
             if let Some(challenge) = challenge_of(state, &response)? {
+                self.remember_challenge(state, &challenge);
                 // A failure here is met again, and reported, by the request itself.
                 let _ = self.authenticate(state, &challenge, scope, None).await;
             }
@@ -245,6 +269,8 @@ impl Client {
                     pinged: tokio::sync::OnceCell::new(),
                     cache: Mutex::new(AuthCache::default()),
                     fetching: tokio::sync::Mutex::new(()),
+                    disk_entry: std::sync::OnceLock::new(),
+                    challenge_kept: AtomicBool::new(false),
                 })
             })
             .clone()

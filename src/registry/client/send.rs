@@ -81,6 +81,15 @@ impl Client {
                 .await
                 .map_err(|e| explain(e, &state.host));
         }
+        let plain = format!("http://{}", state.host);
+        // The cache says HTTPS failed here before: plain HTTP first, and
+        // the usual order if that fails now.
+        if self.http_allowed(state) && self.cached_plain_http(state) {
+            if let Ok(response) = send(plain.clone()).await {
+                let _ = state.base.set(plain);
+                return Ok(response);
+            }
+        }
         let https = format!("https://{}", state.host);
         match send(https.clone()).await {
             Ok(response) => {
@@ -88,7 +97,6 @@ impl Client {
                 Ok(response)
             }
             Err(e) if self.http_allowed(state) && may_fall_back_to_http(&e, &state.host) => {
-                let plain = format!("http://{}", state.host);
                 let sent = send(plain.clone()).await;
                 let response = sent.map_err(|e| {
                     let connect = e.is_connect();
@@ -103,6 +111,7 @@ impl Client {
                     }
                 })?;
                 let _ = state.base.set(plain);
+                self.remember_plain_http(state);
                 Ok(response)
             }
             Err(e) => Err(explain(e, &state.host)),
