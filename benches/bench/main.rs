@@ -25,10 +25,11 @@ fn main() {
     eprintln!("bench: {opts:?}; seeding the registries…");
     let bench = Bench::new(&opts);
     let mut table = Table::default();
-    let sections: [(&str, Section); 5] = [
+    let sections: [(&str, Section); 6] = [
         ("one", one_reference),
         ("hundred", hundred_references),
         ("far", far_away),
+        ("single", single_far),
         ("scaling", scaling),
         ("start-up", start_up),
     ];
@@ -168,6 +169,95 @@ fn far_away(bench: &Bench, opts: &Options, table: &mut Table) {
         got[0].1.wall,
         got[1].1.wall,
         Some(1.5),
+    ));
+}
+
+/// One reference per call, 25 ms away: cold, warm from the shared cache,
+/// and a shell loop of 20 calls over 5 repositories sharing it.
+fn single_far(bench: &Bench, opts: &Options, table: &mut Table) {
+    let (far, rtt) = (&bench.far, opts.rtt);
+    let ms = rtt.as_millis();
+    eprintln!("bench: one reference per call, {ms} ms away…");
+    let reference = &far.refs[0];
+    // Warm the cache once; each warm round then finds it warm.
+    run(&mut bench.ddigest_cached(&[reference]));
+    let got = Contest::new(false)
+        .add("warm", || run(&mut bench.ddigest_cached(&[reference])))
+        .add("cold", || run(&mut bench.ddigest(&[reference])))
+        .add(
+            "seed",
+            || run(&mut bench.shell(&bench.seed(reference, far))),
+        )
+        .run(opts.runs);
+    let (warm, cold, seed) = (got[0].1.wall, got[1].1.wall, got[2].1.wall);
+    let name = |what: &str| format!("one reference at {ms} ms RTT, {what}");
+    table.push(Row::versus(
+        &name("warm (cached token) vs the seed function"),
+        warm,
+        seed,
+        Some(0.35),
+    ));
+    table.push(Row::rtts(
+        &name("warm: wall time in round trips"),
+        warm,
+        rtt,
+        Some(5.0),
+    ));
+    table.push(Row::versus(
+        &name("cold (no cache) vs the seed function"),
+        cold,
+        seed,
+        None,
+    ));
+    table.push(Row::rtts(
+        &name("cold: wall time in round trips"),
+        cold,
+        rtt,
+        None,
+    ));
+    let traced = |cached: bool| {
+        let mut command = if cached {
+            bench.ddigest_cached(&["-v", reference])
+        } else {
+            bench.ddigest(&["-v", reference])
+        };
+        measure::round_trips(&mut command)
+    };
+    let (warm_trips, cold_trips) = (traced(true), traced(false));
+    table.push(Row::text(
+        &name("requests per call as -v counts them (registry + token)"),
+        &format!("warm {warm_trips}, cold {cold_trips}"),
+    ));
+
+    let repos: Vec<&String> = {
+        let mut seen: Vec<&str> = Vec::new();
+        far.refs
+            .iter()
+            .filter(|r| {
+                let repo = r.rsplit_once(':').map_or(r.as_str(), |(n, _)| n);
+                if !seen.contains(&repo) && seen.len() < 5 {
+                    seen.push(repo);
+                }
+                seen.contains(&repo)
+            })
+            .take(20)
+            .collect()
+    };
+    let refs: Vec<String> = repos.into_iter().cloned().collect();
+    let list = bench.write_refs("single-loop", &refs);
+    let got = Contest::new(false)
+        .add("ddigest loop", || {
+            run(&mut bench.shell(&bench.ddigest_cached_loop(&list)))
+        })
+        .add("seed loop", || {
+            run(&mut bench.shell(&bench.seed_loop(&list, far)))
+        })
+        .run(opts.far_runs);
+    table.push(Row::versus(
+        &format!("{} single-reference calls over 5 repositories at {ms} ms RTT, a shell loop sharing the cache vs the seed function's loop", refs.len()),
+        got[0].1.wall,
+        got[1].1.wall,
+        Some(0.45),
     ));
 }
 

@@ -42,6 +42,19 @@ pub fn run(command: &mut Command) -> Sample {
     }
 }
 
+/// How many requests a `-v` run made (registry requests and token
+/// requests, each a line of its own), as `N (M token)`.
+pub fn round_trips(command: &mut Command) -> String {
+    let out = command.output().expect("run ddigest -v");
+    let text = String::from_utf8_lossy(&out.stderr);
+    let requests = text
+        .lines()
+        .filter(|l| l.contains(" HTTP/") || l.contains(": error: "))
+        .count();
+    let tokens = text.lines().filter(|l| l.contains(": token ")).count();
+    format!("{} ({tokens} token)", requests + tokens)
+}
+
 /// Runs `script` under GNU time for CPU and peak RSS.
 pub fn run_with_rusage(script: &str, env: &[(String, String)]) -> Sample {
     let report = tempfile::NamedTempFile::new().expect("temp file");

@@ -120,7 +120,9 @@ impl Bench {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
-            .env("DOCKER_CONFIG", self.home.path().join(".docker"));
+            .env("DOCKER_CONFIG", self.home.path().join(".docker"))
+            // Every row starts cold but those that say they share the cache.
+            .env("DDIGEST_NO_CACHE", "1");
     }
 
     pub fn env_pairs(&self) -> Vec<(String, String)> {
@@ -129,7 +131,34 @@ impl Bench {
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("HOME".into(), home.clone()),
             ("DOCKER_CONFIG".into(), format!("{home}/.docker")),
+            ("DDIGEST_NO_CACHE".into(), "1".into()),
         ]
+    }
+
+    /// The cache folder the rows that share a cache use.
+    pub fn cache_dir(&self) -> String {
+        self.work.path().join("cache").display().to_string()
+    }
+
+    /// ddigest with the shared cache on, in `cache_dir`.
+    pub fn ddigest_cached(&self, args: &[&str]) -> Command {
+        let mut command = self.ddigest(args);
+        command
+            .env_remove("DDIGEST_NO_CACHE")
+            .env("DDIGEST_CACHE_DIR", self.cache_dir());
+        command
+    }
+
+    /// ddigest once per line of `list`, the cache shared from an empty
+    /// start (it is removed first), as a CI step's calls share it.
+    pub fn ddigest_cached_loop(&self, list: &str) -> String {
+        let bin = env!("CARGO_BIN_EXE_ddigest");
+        let cache = self.cache_dir();
+        format!(
+            "rm -rf {cache}; while read -r r; do env -u DDIGEST_NO_CACHE DDIGEST_CACHE_DIR={cache} \
+             {bin} --ca-file {} \"$r\"; done < {list}",
+            self.ca
+        )
     }
 
     /// ddigest with `args`, trusting the test CA.

@@ -95,6 +95,30 @@ impl Row {
         }
     }
 
+    /// Wall time as a number of round trips of `rtt`; the target is a maximum.
+    pub fn rtts(what: &str, ours: Duration, rtt: Duration, max: Option<f64>) -> Row {
+        let trips = ours.as_secs_f64() / rtt.as_secs_f64();
+        Row {
+            what: what.into(),
+            ours: format!("{trips:.1} RTT"),
+            theirs: ms(ours),
+            ratio: "—".into(),
+            target: max.map_or("—".into(), |m| format!("≤ {m} RTT")),
+            met: max.map(|m| trips <= m),
+        }
+    }
+
+    pub fn text(what: &str, ours: &str) -> Row {
+        Row {
+            what: what.into(),
+            ours: ours.into(),
+            theirs: "—".into(),
+            ratio: "—".into(),
+            target: "—".into(),
+            met: None,
+        }
+    }
+
     pub fn info(what: &str, ours: Duration) -> Row {
         Row {
             what: what.into(),
