@@ -308,8 +308,8 @@ fn update_and_check_follow_a_moved_tag_keeping_platform_pins() {
     assert_eq!(
         drift.stdout,
         format!(
-            "Dockerfile:1: {r}/node:14.7.0 pinned to {list_v1}, tag now {list_v2}\n\
-             Dockerfile:2: {r}/node:14.7.0 pinned to {amd64_v1}, tag now {amd64_v2}\n"
+            "Dockerfile:1: {r}/node:14.7.0 pinned to {list_v1}, tag now {list_v2} (linux/amd64, linux/arm64 changed)\n\
+             Dockerfile:2: {r}/node:14.7.0 pinned to {amd64_v1}, tag now {amd64_v2} (linux/amd64 changed)\n"
         )
     );
     let plain = dd.run_in(dir.path(), &["pin"]);
@@ -486,5 +486,62 @@ fn check_fails_on_files_it_cannot_read_and_references_it_cannot_pin() {
         strict.stdout.contains("compose.yaml:3: ") && strict.stdout.contains("is not pinned"),
         "{}",
         strict.stdout
+    );
+}
+
+/// A drifted index says per platform what moved: added, removed, changed
+/// and how many are unchanged, attestations left out.
+#[test]
+fn check_says_which_platforms_moved() {
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let image = |tag: &str, platform: &str| p.image("multi", tag, true, platform);
+    let (amd64, arm64, armv7, i386) = (
+        image("amd64-1", "linux/amd64"),
+        image("arm64", "linux/arm64"),
+        image("armv7", "linux/arm/v7"),
+        image("386", "linux/386"),
+    );
+    let entries =
+        |list: &[(&Pushed, &str)]| list.iter().map(|(i, p)| descriptor(i, Some(p))).collect();
+    let v1 = p.index_of(
+        "multi",
+        "1",
+        true,
+        entries(&[
+            (&amd64, "linux/amd64"),
+            (&arm64, "linux/arm64"),
+            (&armv7, "linux/arm/v7"),
+            (&i386, "linux/386"),
+        ]),
+    );
+    let host = reg.host();
+    let dir = crate::util::temp_dir("drift");
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {host}/multi:1@{}\n", v1.digest),
+    )
+    .unwrap();
+    let (amd64_2, s390x) = (
+        image("amd64-2", "linux/amd64"),
+        image("s390x", "linux/s390x"),
+    );
+    let mut now = entries(&[
+        (&amd64_2, "linux/amd64"),
+        (&arm64, "linux/arm64"),
+        (&armv7, "linux/arm/v7"),
+        (&s390x, "linux/s390x"),
+    ]);
+    now.push(p.attestation("multi", &amd64_2));
+    let v2 = p.index_of("multi", "1", true, now);
+    let dd = Ddigest::new();
+    let check = dd.run_in(dir.path(), &["check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert_eq!(
+        check.stdout,
+        format!(
+            "Dockerfile:1: {host}/multi:1 pinned to {}, tag now {} (linux/amd64 changed; linux/s390x added; linux/386 removed; 2 unchanged)\n",
+            v1.digest, v2.digest
+        )
     );
 }

@@ -91,8 +91,12 @@ fn check_site(
             } else {
                 ""
             };
+            let moved = match &answer.drift {
+                Some(drift) if !missing => format!(" ({})", drift.tail()),
+                _ => String::new(),
+            };
             Some(format!(
-                "{at}: {written} pinned to {pinned}, tag now {now}{gone}"
+                "{at}: {written} pinned to {pinned}, tag now {now}{gone}{moved}"
             ))
         }
         (None, true) => Some(format!(

@@ -43,6 +43,8 @@ fn files_plan<'a>(
         paths: files.paths.clone(),
         jobs: files.jobs.n,
         client: move || crate::session::client(transport),
+        // `check` (it vouches for the pins) says what moved in a drift.
+        explain: matches!(vouch, Vouch::Pinned(_)),
         vouch,
     }
 }

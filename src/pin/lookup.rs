@@ -5,6 +5,7 @@
 //! still exists; for a bare digest, whether it exists. With `--key`, the
 //! digest a command vouches for (`Vouch`) must be validly signed.
 
+use super::drift::Drift;
 use crate::batch::engine::run_jobs;
 use crate::digest::Digest;
 use crate::exit::ErrorCode;
@@ -30,6 +31,8 @@ pub struct Answer {
     pub index: Option<Digest>,
     /// `--key`: why the digest vouched for is not validly signed.
     pub unsigned: Option<Failure>,
+    /// For `check`: what moved, when the pin drifted.
+    pub drift: Option<Drift>,
 }
 
 /// Which digest a command vouches for, and so must be signed with `--key`.
@@ -50,6 +53,7 @@ pub async fn lookup_all(
     references: &[Reference],
     jobs: usize,
     vouch: &Vouch,
+    explain: bool,
 ) -> Answers {
     for reference in references {
         client.plan(&reference.with_digest(None));
@@ -57,7 +61,8 @@ pub async fn lookup_all(
     let work = |client: Arc<Client>, reference: Reference| {
         let vouch = vouch.clone();
         async move {
-            let mut answer = lookup(&client, &reference).await.map_err(|e| e.failure())?;
+            let answer = lookup(&client, &reference, explain).await;
+            let mut answer = answer.map_err(|e| e.failure())?;
             answer.unsigned = signed(&client, &reference, &answer, &vouch).await.err();
             Ok(answer)
         }
@@ -97,7 +102,13 @@ async fn signed(
     found.map(|_| ()).map_err(|e| e.failure())
 }
 
-pub async fn lookup(client: &Client, reference: &Reference) -> Result<Answer, ResolveError> {
+/// What the registry says of `reference`; with `explain`, a drifted pin
+/// also says what moved (one more GET, of the tag's list now).
+pub async fn lookup(
+    client: &Client,
+    reference: &Reference,
+    explain: bool,
+) -> Result<Answer, ResolveError> {
     let Some(pinned) = reference.digest() else {
         let found = resolve(client, reference, ResolveOptions::default()).await?;
         return Ok(Answer {
@@ -112,7 +123,7 @@ pub async fn lookup(client: &Client, reference: &Reference) -> Result<Answer, Re
             ..Answer::default()
         });
     }
-    refresh(client, &reference.with_digest(None), pinned).await
+    refresh(client, &reference.with_digest(None), pinned, explain).await
 }
 
 /// The digest of the pinned kind that `tag` leads to now.
@@ -120,6 +131,7 @@ async fn refresh(
     client: &Client,
     tag: &Reference,
     pinned: &Digest,
+    explain: bool,
 ) -> Result<Answer, ResolveError> {
     let top = resolve(client, tag, ResolveOptions::default()).await?;
     let as_it_is = Answer {
@@ -137,7 +149,11 @@ async fn refresh(
     };
     let top_is_list = top.media_type.as_deref().is_some_and(is_index_type);
     let Manifest::Image { config } = read_manifest(&old)? else {
-        return Ok(as_it_is);
+        let drift = match (explain, read_manifest(&old)?) {
+            (true, Manifest::Index { entries, .. }) => drift_now(client, tag, &entries).await?,
+            _ => None,
+        };
+        return Ok(Answer { drift, ..as_it_is });
     };
     if !top_is_list && top.media_type.is_some() {
         return Ok(as_it_is);
@@ -145,12 +161,29 @@ async fn refresh(
     // A platform's image was pinned: follow that platform.
     let platform = image_platform(client, tag, &config).await?;
     let top = fetch(client, tag, false).await?;
-    let mut chosen = choose_platforms(client, tag, &top, &[platform], false).await?;
+    let mut chosen =
+        choose_platforms(client, tag, &top, std::slice::from_ref(&platform), false).await?;
     let now = chosen.remove(0)?.digest;
+    let drift = (explain && &now != pinned).then(|| Drift::platform(&platform));
     Ok(Answer {
         now: Some(now),
         index: Some(top.resolved.digest),
+        drift,
         ..Answer::default()
+    })
+}
+
+/// How the tag's list now differs from the pinned one's `entries`; none
+/// when the tag now names a single image.
+async fn drift_now(
+    client: &Client,
+    tag: &Reference,
+    entries: &[crate::image::Entry],
+) -> Result<Option<Drift>, ResolveError> {
+    let now = fetch(client, tag, false).await?;
+    Ok(match read_manifest(&now)? {
+        Manifest::Index { entries: new, .. } => Some(Drift::between(entries, &new)),
+        Manifest::Image { .. } => None,
     })
 }
 

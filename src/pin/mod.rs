@@ -6,6 +6,7 @@
 //! `commands::pin` and `commands::check`.
 
 pub mod dockerfile;
+pub mod drift;
 pub mod edit;
 pub mod files;
 pub mod lookup;

@@ -20,6 +20,8 @@ pub struct Plan<F> {
     pub client: F,
     /// What `--key` must find signed.
     pub vouch: Vouch,
+    /// Say what moved in a drifted pin (`check`).
+    pub explain: bool,
 }
 
 /// The files under the plan's paths scanned and the references `wanted`
@@ -82,7 +84,8 @@ where
         Ok(client) => {
             let client = Arc::new(client);
             let jobs = plan.jobs.into();
-            Some(lookup_all(client, &distinct.jobs, jobs, &plan.vouch).await)
+            let (vouch, explain) = (&plan.vouch, plan.explain);
+            Some(lookup_all(client, &distinct.jobs, jobs, vouch, explain).await)
         }
         Err(e) => {
             say_run(&crate::registry::report::message(&e));
