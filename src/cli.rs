@@ -116,6 +116,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub require_pins: bool,
 
+    /// `text` (a line per problem), `json` (an object per reference) or
+    /// `github` (annotations on the pull request). Text by default; under
+    /// GitHub Actions text also writes a step summary.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FileFormat>,
+
     #[command(flatten)]
     pub keys: Keys,
 
@@ -285,6 +291,14 @@ pub enum Format {
     Pinned,
     /// One JSON object per reference (and platform) per line.
     Json,
+}
+
+/// Output of `pin` and `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FileFormat {
+    Text,
+    Json,
+    Github,
 }
 
 /// Output of `ls`.

@@ -517,11 +517,11 @@ fn check_says_which_platforms_moved() {
     );
     let host = reg.host();
     let dir = crate::util::temp_dir("drift");
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        format!("FROM {host}/multi:1@{}\n", v1.digest),
-    )
-    .unwrap();
+    let dockerfile = format!(
+        "FROM {host}/multi:1@{}\nFROM {host}/multi:amd64-1\nARG BASE\nFROM ${{BASE}}\n",
+        v1.digest
+    );
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
     let (amd64_2, s390x) = (
         image("amd64-2", "linux/amd64"),
         image("s390x", "linux/s390x"),
@@ -543,5 +543,81 @@ fn check_says_which_platforms_moved() {
             "Dockerfile:1: {host}/multi:1 pinned to {}, tag now {} (linux/amd64 changed; linux/s390x added; linux/386 removed; 2 unchanged)\n",
             v1.digest, v2.digest
         )
+    );
+
+    // JSON: an object per reference site.
+    let json = dd.run_in(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(json.code, 1);
+    let objects: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 3, "{}", json.stdout);
+    assert_eq!(objects[0]["status"], "drifted");
+    assert_eq!(
+        (objects[0]["line"].as_u64(), objects[0]["column"].as_u64()),
+        (Some(1), Some(6))
+    );
+    assert_eq!(objects[0]["pinned"], v1.digest);
+    assert_eq!(objects[0]["current"], v2.digest);
+    assert_eq!(
+        objects[0]["platforms"],
+        serde_json::json!({"added": ["linux/s390x"], "removed": ["linux/386"], "changed": ["linux/amd64"], "unchanged": ["linux/arm64", "linux/arm/v7"]})
+    );
+    assert_eq!(
+        (objects[1]["status"].as_str(), objects[1]["line"].as_u64()),
+        (Some("unpinned"), Some(2))
+    );
+    assert_eq!(objects[2]["status"], "skipped");
+    assert!(
+        objects[2]["reason"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("BASE"),
+        "{}",
+        objects[2]
+    );
+    // GitHub: an error on the drifted line, a warning on the skipped one.
+    let github = dd.run_in(dir.path(), &["check", "--format", "github"]);
+    let lines: Vec<&str> = github.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", github.stdout);
+    assert!(
+        lines[0].starts_with("::error file=Dockerfile,line=1,col=6,title=ddigest check::"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0]
+        .ends_with("(linux/amd64 changed; linux/s390x added; linux/386 removed; 2 unchanged)"));
+    assert!(
+        lines[1].starts_with("::warning file=Dockerfile,line=4,"),
+        "{}",
+        lines[1]
+    );
+    let required = dd.run_in(
+        dir.path(),
+        &["check", "--format", "github", "--require-pins"],
+    );
+    assert!(
+        required
+            .stdout
+            .contains("::error file=Dockerfile,line=2,col=6,title=ddigest check::"),
+        "{}",
+        required.stdout
+    );
+    // Under GitHub Actions, text also goes to the step summary.
+    let summary = dir.path().join("summary.md");
+    let ci = Ddigest::new()
+        .env("GITHUB_ACTIONS", Path::new("true"))
+        .env("GITHUB_STEP_SUMMARY", &summary);
+    let text = ci.run_in(dir.path(), &["check"]);
+    assert_eq!(text.stdout, check.stdout);
+    let table = std::fs::read_to_string(&summary).unwrap();
+    assert!(table.contains("| Dockerfile | 1 | `"), "{table}");
+    assert!(
+        table.contains(
+            "| drifted | linux/amd64 changed; linux/s390x added; linux/386 removed; 2 unchanged |"
+        ),
+        "{table}"
     );
 }

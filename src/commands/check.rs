@@ -1,15 +1,18 @@
 //! `ddigest check [PATH...]`: every pinned reference's tag looked up in one
-//! batch; a line on stdout for each pin that drifted or is gone, and with
-//! `--require-pins` for each reference left unpinned. Exit 1 when there is
-//! any.
+//! batch; each reference site's finding written as text (a line for each
+//! pin that drifted or is gone, and with `--require-pins` for each
+//! reference left unpinned), JSON or GitHub workflow commands, plus a step
+//! summary under GitHub Actions. Exit 1 when anything fails.
 
-use crate::cli::CheckArgs;
-use crate::console::Stdout;
-use crate::exit::Exit;
-use crate::exit::Status;
+use crate::cli::{CheckArgs, FileFormat};
+use crate::console::{say, Stdout};
+use crate::exit::{Exit, Status};
+use crate::output;
+use crate::pin::finding::{column, Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
-use crate::pin::session::{answer, say_failure, scan_and_look_up, unpinned};
+use crate::pin::session::{answer, say_failure, scan_and_look_up};
+use crate::pin::site::Skip;
 use crate::reference::Reference;
 
 /// `ddigest check [PATH...]`
@@ -24,25 +27,34 @@ pub async fn run(args: CheckArgs) -> Exit {
     let Some(answers) = answers else {
         return status.exit();
     };
-    let mut out = Stdout::default();
+    let mut findings = Vec::new();
     for file in &files {
         for located in &file.sites {
-            if let Some(finding) =
-                check_site(file, located, &answers, args.require_pins, &mut status)
-            {
-                out.line(&finding);
-                status.fail(Exit::Failed);
-            }
+            findings.push(check_site(file, located, &answers, &mut status));
         }
-        // References ddigest could not pin are unpinned all the same.
-        for skip in file.unpinnable().filter(|_| args.require_pins) {
-            let at = format!("{}:{}", file.path.display(), skip.line);
-            out.line(&format!(
-                "{at}: {} is not pinned ({})",
-                skip.text, skip.reason
-            ));
-            status.fail(Exit::Failed);
+        findings.extend(
+            file.skips
+                .iter()
+                .map(|s| skipped(file, s, args.require_pins)),
+        );
+    }
+    let require = args.require_pins;
+    if findings.iter().any(|f| f.fails(require)) {
+        status.fail(Exit::Failed);
+    }
+    let mut out = Stdout::default();
+    for finding in &findings {
+        let line = match args.format.unwrap_or(FileFormat::Text) {
+            FileFormat::Text => finding.check_line(require),
+            FileFormat::Json => Some(output::finding_json(finding)),
+            FileFormat::Github => output::finding_github(finding, "check", require),
+        };
+        if let Some(line) = line {
+            out.line(&line);
         }
+    }
+    if args.format.is_none() {
+        step_summary(&findings, require);
     }
     if out.failed {
         status.fail(Exit::Failed);
@@ -50,59 +62,101 @@ pub async fn run(args: CheckArgs) -> Exit {
     status.exit()
 }
 
-/// What is wrong with one site, as the line `check` prints.
+/// Under GitHub Actions, the failing findings as a table in the step's
+/// summary (`$GITHUB_STEP_SUMMARY`), when that names a file.
+fn step_summary(findings: &[Finding], require_pins: bool) {
+    if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
+        return;
+    }
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let table = output::summary_markdown(findings, require_pins);
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, table.as_bytes()));
+    if let Err(e) = written {
+        let shown = std::path::Path::new(&path).display().to_string();
+        say(&shown, &format!("cannot write the step summary: {e}"));
+    }
+}
+
+/// A reference left alone: skipped, or with `--require-pins`, unpinned
+/// when it is only left alone because it cannot be edited.
+fn skipped(file: &Scanned, skip: &Skip, require_pins: bool) -> Finding {
+    let status = if require_pins && !skip.by_design {
+        Site::Unpinned
+    } else {
+        Site::Skipped
+    };
+    let mut finding = Finding::new(
+        &file.path.display().to_string(),
+        skip.line,
+        &skip.text,
+        status,
+    );
+    finding.reason = Some(Reason {
+        code: None,
+        message: skip.reason.clone(),
+    });
+    finding
+}
+
+/// One site's finding; a failure is also said on stderr.
 fn check_site(
     file: &Scanned,
     located: &Located,
     answers: &Answers,
-    require_pins: bool,
     status: &mut Status,
-) -> Option<String> {
-    let at = file.at(&located.site);
+) -> Finding {
+    let site = &located.site;
+    let path = file.path.display().to_string();
+    let mut finding = Finding::new(&path, site.line, &site.image, Site::Unchanged);
+    finding.column = Some(column(&file.bytes, site.span.start));
+    let fail = |finding: &mut Finding, failure: &crate::exit::Failure, status: &mut Status| {
+        say_failure(file, located, failure);
+        status.fail(failure.code.exit());
+        finding.status = Site::Failed;
+        finding.reason = Some(Reason::from(failure));
+    };
     let reference = match &located.reference {
         Ok(reference) => reference,
         Err(failure) => {
-            say_failure(file, located, failure);
-            status.fail(failure.code.exit());
-            return None;
+            fail(&mut finding, failure, status);
+            return finding;
         }
     };
-    let written = unpinned(&located.site.image);
     let Some(pinned) = reference.digest() else {
-        return require_pins.then(|| format!("{at}: {written} is not pinned"));
+        finding.status = Site::Unpinned;
+        return finding;
     };
+    finding.pinned = Some(pinned.to_string());
     let answer = match answer(answers, reference) {
         Ok(answer) => answer,
         Err(failure) => {
-            say_failure(file, located, &failure);
-            status.fail(failure.code.exit());
-            return None;
+            fail(&mut finding, &failure, status);
+            return finding;
         }
     };
+    finding.current = answer.now.as_ref().map(ToString::to_string);
+    finding.platform = answer.platform.clone();
+    finding.status = match (&answer.now, answer.pinned_missing) {
+        (_, true) => Site::Gone,
+        (Some(now), false) if now != pinned => Site::Drifted,
+        _ => Site::Unchanged,
+    };
+    if finding.status == Site::Drifted {
+        finding.platforms = answer.drift.clone();
+    }
     // `--key`: a pin whose digest is not validly signed fails, by image.
     if let Some(unsigned) = &answer.unsigned {
-        say_failure(file, located, unsigned);
-        status.fail(unsigned.code.exit());
-    }
-    match (&answer.now, answer.pinned_missing) {
-        (Some(now), missing) if now != pinned || missing => {
-            let gone = if missing {
-                " (the pinned digest no longer exists)"
-            } else {
-                ""
-            };
-            let moved = match &answer.drift {
-                Some(drift) if !missing => format!(" ({})", drift.tail()),
-                _ => String::new(),
-            };
-            Some(format!(
-                "{at}: {written} pinned to {pinned}, tag now {now}{gone}{moved}"
-            ))
+        let drifted = finding.status;
+        fail(&mut finding, unsigned, status);
+        if matches!(drifted, Site::Drifted | Site::Gone) {
+            finding.status = drifted;
         }
-        (None, true) => Some(format!(
-            "{at}: {} no longer exists in the registry",
-            located.site.image
-        )),
-        _ => None,
     }
+    finding
 }

@@ -2,8 +2,10 @@
 //! platform) in the chosen `--format`, and `ls` as a table or JSON (its
 //! referrers in `referrers`). Pure: callers print the strings.
 
+mod findings;
 mod referrers;
 
+pub use findings::{finding_github, finding_json, summary_markdown};
 pub use referrers::{referrers_json, referrers_table};
 
 use crate::batch::Outcome;

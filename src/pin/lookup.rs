@@ -33,6 +33,8 @@ pub struct Answer {
     pub unsigned: Option<Failure>,
     /// For `check`: what moved, when the pin drifted.
     pub drift: Option<Drift>,
+    /// A platform's pin: its platform, normalized.
+    pub platform: Option<String>,
 }
 
 /// Which digest a command vouches for, and so must be signed with `--key`.
@@ -169,6 +171,7 @@ async fn refresh(
         now: Some(now),
         index: Some(top.resolved.digest),
         drift,
+        platform: Some(platform.normalized().to_string()),
         ..Answer::default()
     })
 }

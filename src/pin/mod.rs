@@ -9,6 +9,7 @@ pub mod dockerfile;
 pub mod drift;
 pub mod edit;
 pub mod files;
+pub mod finding;
 pub mod lookup;
 pub mod scan;
 pub mod session;
