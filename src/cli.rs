@@ -100,6 +100,12 @@ pub struct PinArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// `text` (a line per change), `json` (an object per reference) or
+    /// `github` (annotations for failures and skips). With --dry-run, json
+    /// and github say what would be pinned instead of the diff.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FileFormat>,
+
     #[command(flatten)]
     pub keys: Keys,
 

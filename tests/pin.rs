@@ -621,3 +621,48 @@ fn check_says_which_platforms_moved() {
         "{table}"
     );
 }
+
+/// `pin --format json`: an object per site (pinned, then unchanged on the
+/// next run, skipped with why); `--format github` warns of skips only.
+#[test]
+fn pin_says_each_site_as_json_or_github() {
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let image = p.image("app", "1", true, "linux/amd64");
+    let host = reg.host();
+    let dir = crate::util::temp_dir("pin-json");
+    let file = dir.path().join("Dockerfile");
+    std::fs::write(
+        &file,
+        format!("FROM {host}/app:1\nARG BASE\nFROM ${{BASE}}\n"),
+    )
+    .unwrap();
+    let dd = Ddigest::new();
+    let first = dd.run_in(dir.path(), &["pin", "--format", "json"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let objects: Vec<serde_json::Value> = first
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects.len(), 2, "{}", first.stdout);
+    assert_eq!(objects[0]["status"], "pinned");
+    assert_eq!(objects[0]["pinned"], image.digest);
+    assert_eq!(objects[0]["image"], format!("{host}/app:1"));
+    assert_eq!(objects[1]["status"], "skipped");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.starts_with(&format!("FROM {host}/app:1@{}\n", image.digest)));
+    let again = dd.run_in(dir.path(), &["pin", "--format", "json"]);
+    let first_again: serde_json::Value =
+        serde_json::from_str(again.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first_again["status"], "unchanged");
+    let github = dd.run_in(dir.path(), &["pin", "--format", "github"]);
+    assert_eq!(github.stdout.lines().count(), 1, "{}", github.stdout);
+    assert!(
+        github
+            .stdout
+            .starts_with("::warning file=Dockerfile,line=3,title=ddigest pin::"),
+        "{}",
+        github.stdout
+    );
+}

@@ -3,14 +3,16 @@
 //! each file rewritten atomically, or its diff printed with `--dry-run`.
 //! The exit code is the first problem's, in file order.
 
-use crate::cli::PinArgs;
+use crate::cli::{FileFormat, PinArgs};
 use crate::console::{say, Stdout};
 use crate::digest::Digest;
 use crate::exit::Exit;
 use crate::exit::Failure;
 use crate::exit::Status;
+use crate::output;
 use crate::pin::edit::{apply, unified_diff, Edit};
 use crate::pin::files::write_atomic;
+use crate::pin::finding::{column, Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up};
@@ -30,23 +32,34 @@ pub async fn run(args: PinArgs) -> Exit {
     let Some(answers) = answers else {
         return status.exit();
     };
+    let format = args.format.unwrap_or(FileFormat::Text);
     let mut out = Stdout::default();
     for file in &files {
-        let edits = pin_edits(
-            file,
-            &answers,
-            args.update,
-            &mut status,
-            &mut out,
-            args.dry_run,
-        );
-        let new = apply(&file.bytes, &edits);
+        let planned = pin_edits(file, &answers, args.update, &mut status);
+        for finding in &planned.findings {
+            let line = match format {
+                FileFormat::Text => None,
+                FileFormat::Json => Some(output::finding_json(finding)),
+                FileFormat::Github => output::finding_github(finding, "pin", false),
+            };
+            if let Some(line) = line {
+                out.line(&line);
+            }
+        }
+        if format == FileFormat::Text && !args.dry_run {
+            for line in &planned.said {
+                out.line(line);
+            }
+        }
+        let new = apply(&file.bytes, &planned.edits);
         if new == file.bytes {
             continue;
         }
         if args.dry_run {
-            let diff = unified_diff(&file.path.display().to_string(), &file.bytes, &new);
-            out.bytes(&diff);
+            if format == FileFormat::Text {
+                let diff = unified_diff(&file.path.display().to_string(), &file.bytes, &new);
+                out.bytes(&diff);
+            }
         } else if let Err(e) = write_atomic(&file.path, &new) {
             say(
                 &file.path.display().to_string(),
@@ -61,46 +74,80 @@ pub async fn run(args: PinArgs) -> Exit {
     status.exit()
 }
 
-/// The edits one file gets; each change is said on stdout (unless the
-/// diff says it) and each failure on stderr.
-fn pin_edits(
-    file: &Scanned,
-    answers: &Answers,
-    update: bool,
-    status: &mut Status,
-    out: &mut Stdout,
-    dry_run: bool,
-) -> Vec<Edit> {
-    let mut edits = Vec::new();
+/// What `pin` does to one file: its edits, a finding per reference site,
+/// and the text lines saying each change.
+struct Planned {
+    edits: Vec<Edit>,
+    findings: Vec<Finding>,
+    said: Vec<String>,
+}
+
+/// The edits one file gets and a finding for each of its sites; each
+/// failure is said on stderr.
+fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Status) -> Planned {
+    let path = file.path.display().to_string();
+    let mut planned = Planned {
+        edits: Vec::new(),
+        findings: Vec::new(),
+        said: Vec::new(),
+    };
     for located in &file.sites {
         let site = &located.site;
+        let mut finding = Finding::new(&path, site.line, &site.image, Site::Unchanged);
+        finding.column = Some(column(&file.bytes, site.span.start));
+        finding.pinned = located
+            .reference
+            .as_ref()
+            .ok()
+            .and_then(|r| r.digest().map(ToString::to_string));
         let new = match new_digest(located, answers, update) {
             Ok(Some(digest)) => digest,
-            Ok(None) => continue,
+            Ok(None) => {
+                planned.findings.push(finding);
+                continue;
+            }
             Err(failure) => {
                 say_failure(file, located, &failure);
                 status.fail(failure.code.exit());
+                finding.status = Site::Failed;
+                finding.reason = Some(Reason::from(&failure));
+                planned.findings.push(finding);
                 continue;
             }
         };
+        finding.current = Some(new.to_string());
         let has_tag = located.reference.as_ref().is_ok_and(|r| r.tag().is_some());
         let Some(text) = pinned_text(&site.text, has_tag, &new) else {
             let why = "skipped: the digest is not literal text";
             say(&file.at(site), &format!("{}: {why}", site.text));
+            finding.status = Site::Skipped;
+            finding.reason = Some(Reason {
+                code: None,
+                message: why.into(),
+            });
+            planned.findings.push(finding);
             continue;
         };
-        if text == site.text {
-            continue;
+        if text != site.text {
+            finding.status = Site::Pinned;
+            finding.pinned = Some(new.to_string());
+            planned.said.push(format!("{}: {text}", file.at(site)));
+            planned.edits.push(Edit {
+                span: site.span.clone(),
+                text,
+            });
         }
-        if !dry_run {
-            out.line(&format!("{}: {text}", file.at(site)));
-        }
-        edits.push(Edit {
-            span: site.span.clone(),
-            text,
-        });
+        planned.findings.push(finding);
     }
-    edits
+    for skip in &file.skips {
+        let mut finding = Finding::new(&path, skip.line, &skip.text, Site::Skipped);
+        finding.reason = Some(Reason {
+            code: None,
+            message: skip.reason.clone(),
+        });
+        planned.findings.push(finding);
+    }
+    planned
 }
 
 /// The digest a site is to be pinned to; `None` to leave it as it is.
