@@ -94,6 +94,8 @@ pub enum ErrorCode {
     Network,
     /// Any other error status from the registry.
     Registry,
+    /// 429 after the retries (or at once when the limit resets too late).
+    RateLimited,
     /// registries.conf forbids pulling this name.
     Blocked,
     /// A response body is larger than ddigest reads.
@@ -125,6 +127,7 @@ impl ErrorCode {
             ErrorCode::Timeout => "timeout",
             ErrorCode::Network => "network",
             ErrorCode::Registry => "registry",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Blocked => "blocked",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::Config => "config",

@@ -447,3 +447,58 @@ fn broken_auth_and_broken_lists_are_clear_errors() {
         "bad_manifest"
     );
 }
+
+/// Docker Hub's rate limit headers: a 429 with nothing left for hours fails
+/// at once, saying the limit, what remains, and that credentials raise it;
+/// one that resets within the retries' patience is waited for.
+#[test]
+fn rate_limits_are_said_plainly_and_not_retried_in_vain() {
+    let hub = [
+        ("RateLimit-Limit", "100;w=21600"),
+        ("RateLimit-Remaining", "0;w=21600"),
+    ];
+    let (_reg, proxy, _) = behind_proxy(move |_, _| status(429, &hub));
+    let reference = format!("{}/app:v1", proxy.addr);
+    let started = Instant::now();
+    let run = Ddigest::new().run(&[&reference]);
+    let said = run.fails(1).to_string();
+    assert!(
+        said.contains(
+            "429 Too Many Requests; rate limited: the limit is 100 requests per 6 h, 0 remain"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("--creds"), "{said}");
+    assert_eq!(proxy.seen().len(), 1, "not retried: {:?}", proxy.seen());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let json = Ddigest::new().run(&["--format", "json", &reference]);
+    let v: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("json");
+    assert_eq!(v["error"]["code"], "rate_limited");
+
+    // Nothing left, but back in a second: waited for.
+    let soon = [("RateLimit-Remaining", "0"), ("Retry-After", "1")];
+    let (_reg, proxy, image) = behind_proxy(move |_, i| {
+        if i == 0 {
+            status(429, &soon)
+        } else {
+            Fault::Forward
+        }
+    });
+    let run = Ddigest::new().run(&[&format!("{}/app:v1", proxy.addr)]);
+    assert_eq!(run.digest(), image.digest);
+
+    // Budget left but 429s all the same: retried, then said with the limit.
+    let left = [
+        ("RateLimit-Limit", "10;w=60"),
+        ("RateLimit-Remaining", "3;w=60"),
+    ];
+    let (_reg, proxy, _) = behind_proxy(move |_, _| status(429, &left));
+    let run = Ddigest::new().run(&["--retries", "1", &format!("{}/app:v1", proxy.addr)]);
+    assert!(
+        run.fails(1)
+            .contains("the limit is 10 requests per 60 s, 3 remain"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(proxy.seen().len(), 2, "one retry");
+}

@@ -12,10 +12,11 @@ use crate::exit::ErrorCode;
 use crate::exit::Failure;
 use crate::image::{is_index_type, Manifest};
 use crate::reference::Reference;
-use crate::registry::Client;
+use crate::registry::{Client, RegistryError};
 use crate::resolve::{by_digest, choose_platforms, fetch, image_platform, resolve, Fetched};
 use crate::resolve::{read_manifest, ResolveError, ResolveOptions};
 use crate::signature::{self, Verifier};
+use reqwest::{Method, StatusCode};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -119,9 +120,8 @@ pub async fn lookup(
         });
     };
     if reference.tag().is_none() {
-        let old = pinned_manifest(client, reference, pinned).await?;
         return Ok(Answer {
-            pinned_missing: old.is_none(),
+            pinned_missing: !exists(client, reference, pinned).await?,
             ..Answer::default()
         });
     }
@@ -188,6 +188,23 @@ async fn drift_now(
         Manifest::Index { entries: new, .. } => Some(Drift::between(entries, &new)),
         Manifest::Image { .. } => None,
     })
+}
+
+/// Whether the registry still has the manifest `digest`: a HEAD, which
+/// costs no Docker Hub pull.
+async fn exists(
+    client: &Client,
+    reference: &Reference,
+    digest: &Digest,
+) -> Result<bool, ResolveError> {
+    let response = client
+        .manifest(reference, Method::HEAD, &digest.to_string())
+        .await?;
+    match response.status() {
+        StatusCode::NOT_FOUND => Ok(false),
+        s if s.is_success() => Ok(true),
+        _ => Err(RegistryError::from_response("HEAD", response).await.into()),
+    }
 }
 
 /// The pinned manifest, or `None` when the registry no longer has it.

@@ -4,6 +4,7 @@
 //! `GET https://r/v2/x/manifests/1.0: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown`.
 
 use super::body::{read_body, Overflow};
+use super::rate_limit::RateLimit;
 use crate::exit::ErrorCode;
 use serde::Deserialize;
 use std::fmt;
@@ -38,6 +39,8 @@ pub struct RegistryError {
     /// What a body that is not `errors[]` says (Docker Hub's token service
     /// answers `{"details": "incorrect username or password"}`), shortened.
     pub detail: Option<String>,
+    /// A 429's rate limit, as its headers describe it.
+    pub rate_limit: Option<Box<RateLimit>>,
 }
 
 impl RegistryError {
@@ -45,6 +48,11 @@ impl RegistryError {
     pub async fn from_response(method: &str, response: reqwest::Response) -> Self {
         let url = redact_url(response.url());
         let status = response.status().as_u16();
+        let rate_limit = (status == 429)
+            .then(|| RateLimit::from_headers(response.headers(), std::time::SystemTime::now()))
+            .flatten()
+            .or_else(|| (status == 429).then(RateLimit::default))
+            .map(Box::new);
         let body = read_body(response, ERROR_BODY_LIMIT, Overflow::Truncate)
             .await
             .unwrap_or_default();
@@ -62,6 +70,7 @@ impl RegistryError {
             status,
             errors,
             detail,
+            rate_limit,
         }
     }
 
@@ -71,6 +80,8 @@ impl RegistryError {
         let has = |code: &str| self.errors.iter().any(|a| a.code == code);
         if self.is_not_found() {
             ErrorCode::NotFound
+        } else if self.status == 429 {
+            ErrorCode::RateLimited
         } else if self.status == 403 || has("DENIED") {
             ErrorCode::Denied
         } else if self.status == 401 || has("UNAUTHORIZED") {
@@ -114,6 +125,9 @@ impl fmt::Display for RegistryError {
             if !e.message.is_empty() {
                 write!(f, ": {}", e.message)?;
             }
+        }
+        if let Some(limit) = &self.rate_limit {
+            write!(f, "; {}", limit.words())?;
         }
         Ok(())
     }
@@ -189,6 +203,7 @@ mod tests {
     #[test]
     fn shows_method_url_status_and_codes() {
         let e = RegistryError {
+            rate_limit: None,
             method: "GET".into(),
             url: "https://r.example/v2/x/manifests/1.0".into(),
             status: 404,
@@ -224,6 +239,7 @@ mod tests {
             DETAIL_CHARS + 1
         );
         let e = RegistryError {
+            rate_limit: None,
             method: "GET".into(),
             url: "https://auth.example/token".into(),
             status: 401,

@@ -8,6 +8,7 @@ pub mod certs_d;
 pub mod client;
 pub mod disk_cache;
 pub mod error;
+pub mod rate_limit;
 pub mod report;
 pub mod request_error;
 pub mod retry;

@@ -162,6 +162,7 @@ mod tests {
 
     fn registry(status: u16) -> RegistryError {
         RegistryError {
+            rate_limit: None,
             method: "HEAD".into(),
             url: "https://r/v2/x/manifests/y".into(),
             status,

@@ -40,6 +40,12 @@ pub fn delay(attempt: u32, retry_after: Option<Duration>, jitter: f64) -> Durati
     step.mul_f64(jitter.clamp(0.0, 1.0))
 }
 
+/// The longest the retries may wait in all, so a rate limit that resets
+/// later is not worth them.
+pub fn patience(retries: u32) -> Duration {
+    MAX_RETRY_AFTER.saturating_mul(retries)
+}
+
 /// Reads `Retry-After`: delay-seconds or an HTTP date (a date in the past
 /// means now).
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {

@@ -5,6 +5,7 @@
 
 use super::{Client, RegistryState};
 use crate::console::say;
+use crate::registry::rate_limit::RateLimit;
 use crate::registry::request_error::RequestError;
 use crate::registry::retry;
 use crate::registry::transport::{causes, is_loopback, may_fall_back_to_http, tls_error};
@@ -32,7 +33,10 @@ impl Client {
     ) -> Result<reqwest::Response, RequestError> {
         let what = format!("{}: {method} {path}", state.host);
         let once = || self.send_once(state, method, path, accept, auth);
-        self.retrying(&what, once, worth_retrying).await
+        let patience = retry::patience(self.retries);
+        let worth =
+            |result: &Result<reqwest::Response, RequestError>| worth_retrying(result, patience);
+        self.retrying(&what, once, worth).await
     }
 
     /// Runs `once` until `worth` finds nothing to retry or the retries are
@@ -153,8 +157,12 @@ pub(super) struct Retry {
 }
 
 /// Whether an answer or error deserves another try; `None` when final.
-fn worth_retrying(result: &Result<reqwest::Response, RequestError>) -> Option<Retry> {
+fn worth_retrying(
+    result: &Result<reqwest::Response, RequestError>,
+    patience: Duration,
+) -> Option<Retry> {
     match result {
+        Ok(response) if rate_limit_outlasts(response, patience) => None,
         Ok(response) if retry::retryable_status(response.status().as_u16()) => {
             let after = response
                 .headers()
@@ -171,6 +179,14 @@ fn worth_retrying(result: &Result<reqwest::Response, RequestError>) -> Option<Re
             retry::retryable_error(cause).then_some(Retry { after: None, why })
         }
     }
+}
+
+/// A 429 saying nothing remains until after the retries would have given
+/// up: it fails at once.
+fn rate_limit_outlasts(response: &reqwest::Response, patience: Duration) -> bool {
+    response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
+        && RateLimit::from_headers(response.headers(), SystemTime::now())
+            .is_some_and(|r| r.exhausted_beyond(patience))
 }
 
 /// `-v`: one request on stderr, its `Authorization` named but never shown.
