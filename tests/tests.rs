@@ -16,6 +16,7 @@ mod pin_real;
 mod platform;
 mod platform_rules;
 mod platform_vectors;
+mod pre_commit;
 mod referrers;
 mod resolve;
 mod show;
