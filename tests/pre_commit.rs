@@ -54,6 +54,15 @@ fn try_repo(dir: &Path, home: &Path) -> std::process::Output {
         .env("PRE_COMMIT_HOME", pre_commit_home)
         .env("HOME", home)
         .env("DDIGEST_NO_CACHE", "1")
+        // Each try-repo builds the hook afresh (a new store each time): one
+        // build folder for both, and a quick profile, keep that short.
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(project).join("target/pre-commit-build"),
+        )
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
         .env("CONTAINERS_REGISTRIES_CONF", home.join("registries.conf"))
         .output()
         .expect("run pre-commit")
