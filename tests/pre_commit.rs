@@ -63,6 +63,9 @@ fn try_repo(dir: &Path, home: &Path) -> std::process::Output {
         .env("CARGO_PROFILE_RELEASE_LTO", "false")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        // pre-commit's `cargo install` ignores Cargo.lock: prefer crate
+        // versions this toolchain can build.
+        .env("CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS", "fallback")
         .env("CONTAINERS_REGISTRIES_CONF", home.join("registries.conf"))
         .output()
         .expect("run pre-commit")
