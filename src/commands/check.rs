@@ -8,7 +8,7 @@ use crate::cli::{CheckArgs, FileFormat};
 use crate::console::{say, Stdout};
 use crate::exit::{Exit, Status};
 use crate::output;
-use crate::pin::finding::{column, Finding, Reason, Status as Site};
+use crate::pin::finding::{Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up};
@@ -91,17 +91,7 @@ fn skipped(file: &Scanned, skip: &Skip, require_pins: bool) -> Finding {
     } else {
         Site::Skipped
     };
-    let mut finding = Finding::new(
-        &file.path.display().to_string(),
-        skip.line,
-        &skip.text,
-        status,
-    );
-    finding.reason = Some(Reason {
-        code: None,
-        message: skip.reason.clone(),
-    });
-    finding
+    file.skip_finding(skip, status)
 }
 
 /// One site's finding; a failure is also said on stderr.
@@ -111,10 +101,7 @@ fn check_site(
     answers: &Answers,
     status: &mut Status,
 ) -> Finding {
-    let site = &located.site;
-    let path = file.path.display().to_string();
-    let mut finding = Finding::new(&path, site.line, &site.image, Site::Unchanged);
-    finding.column = Some(column(&file.bytes, site.span.start));
+    let mut finding = file.site_finding(&located.site, Site::Unchanged);
     let fail = |finding: &mut Finding, failure: &crate::exit::Failure, status: &mut Status| {
         say_failure(file, located, failure);
         status.fail(failure.code.exit());

@@ -12,7 +12,7 @@ use crate::exit::Status;
 use crate::output;
 use crate::pin::edit::{apply, unified_diff, Edit};
 use crate::pin::files::write_atomic;
-use crate::pin::finding::{column, Finding, Reason, Status as Site};
+use crate::pin::finding::{Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up};
@@ -85,7 +85,6 @@ struct Planned {
 /// The edits one file gets and a finding for each of its sites; each
 /// failure is said on stderr.
 fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Status) -> Planned {
-    let path = file.path.display().to_string();
     let mut planned = Planned {
         edits: Vec::new(),
         findings: Vec::new(),
@@ -93,8 +92,7 @@ fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Statu
     };
     for located in &file.sites {
         let site = &located.site;
-        let mut finding = Finding::new(&path, site.line, &site.image, Site::Unchanged);
-        finding.column = Some(column(&file.bytes, site.span.start));
+        let mut finding = file.site_finding(site, Site::Unchanged);
         finding.pinned = located
             .reference
             .as_ref()
@@ -139,14 +137,11 @@ fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Statu
         }
         planned.findings.push(finding);
     }
-    for skip in &file.skips {
-        let mut finding = Finding::new(&path, skip.line, &skip.text, Site::Skipped);
-        finding.reason = Some(Reason {
-            code: None,
-            message: skip.reason.clone(),
-        });
-        planned.findings.push(finding);
-    }
+    let skips = file
+        .skips
+        .iter()
+        .map(|s| file.skip_finding(s, Site::Skipped));
+    planned.findings.extend(skips);
     planned
 }
 

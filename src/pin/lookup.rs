@@ -150,12 +150,15 @@ async fn refresh(
         });
     };
     let top_is_list = top.media_type.as_deref().is_some_and(is_index_type);
-    let Manifest::Image { config } = read_manifest(&old)? else {
-        let drift = match (explain, read_manifest(&old)?) {
-            (true, Manifest::Index { entries, .. }) => drift_now(client, tag, &entries).await?,
-            _ => None,
-        };
-        return Ok(Answer { drift, ..as_it_is });
+    let config = match read_manifest(&old)? {
+        Manifest::Image { config } => config,
+        Manifest::Index { entries, .. } => {
+            let drift = match explain {
+                true => drift_now(client, tag, &entries).await?,
+                false => None,
+            };
+            return Ok(Answer { drift, ..as_it_is });
+        }
     };
     if !top_is_list && top.media_type.is_some() {
         return Ok(as_it_is);

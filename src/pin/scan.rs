@@ -7,6 +7,7 @@
 //! the run fail.
 
 use super::files::{discover, Kind};
+use super::finding::{column, Finding, Reason, Status as FindingStatus};
 use super::site::{Found, Site, Skip};
 use super::{dockerfile, yaml};
 use crate::console::{say, say_run};
@@ -39,6 +40,25 @@ impl Scanned {
     /// a way ddigest cannot edit): `check --require-pins` counts them.
     pub fn unpinnable(&self) -> impl Iterator<Item = &Skip> {
         self.skips.iter().filter(|s| !s.by_design)
+    }
+
+    /// A site's finding, at its line and column, with `status`.
+    pub fn site_finding(&self, site: &Site, status: FindingStatus) -> Finding {
+        let path = self.path.display().to_string();
+        let mut finding = Finding::new(&path, site.line, &site.image, status);
+        finding.column = Some(column(&self.bytes, site.span.start));
+        finding
+    }
+
+    /// A finding for a reference left alone, with why, as `status`.
+    pub fn skip_finding(&self, skip: &Skip, status: FindingStatus) -> Finding {
+        let path = self.path.display().to_string();
+        let mut finding = Finding::new(&path, skip.line, &skip.text, status);
+        finding.reason = Some(Reason {
+            code: None,
+            message: skip.reason.clone(),
+        });
+        finding
     }
 
     /// `FILE:LINE` of a site, for messages.

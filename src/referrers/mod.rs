@@ -39,13 +39,6 @@ pub struct Referrers {
     pub referrers: Vec<Referrer>,
 }
 
-/// Where a referrers list came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    Api,
-    TagSchema,
-}
-
 /// Everything that refers to `reference`'s digest (its tag resolved
 /// first), only of `artifact_type` when given.
 pub async fn list(
@@ -65,7 +58,7 @@ pub async fn list(
         api_or_tag_schema(client, reference, &digest, artifact_type),
         cosign_tags(client, reference, &digest, artifact_type.is_none()),
     );
-    let mut referrers: Vec<Referrer> = listed?.0.iter().map(referrer).collect();
+    let mut referrers: Vec<Referrer> = listed?.iter().map(referrer).collect();
     referrers.extend(cosign?);
     Ok(Referrers { digest, referrers })
 }
@@ -88,15 +81,15 @@ pub async fn api_or_tag_schema(
     reference: &Reference,
     digest: &Digest,
     artifact_type: Option<&str>,
-) -> Result<(Vec<Descriptor>, Source), ResolveError> {
+) -> Result<Vec<Descriptor>, ResolveError> {
     if let Some(found) = api(client, reference, digest, artifact_type).await? {
-        return Ok((found, Source::Api));
+        return Ok(found);
     }
     let mut found = tag_schema(client, reference, digest).await?;
     if let Some(wanted) = artifact_type {
         found.retain(|d| d.artifact_type.as_deref() == Some(wanted));
     }
-    Ok((found, Source::TagSchema))
+    Ok(found)
 }
 
 /// Every page of the API's answer; `None` when the registry has no API.

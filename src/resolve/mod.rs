@@ -13,8 +13,8 @@ pub mod show;
 pub use error::ResolveError;
 pub use list::{list, Listing, Row};
 pub use platform::{
-    checked_blob, choose_platforms, image_platform, read_manifest, resolve_platforms, IndexProblem,
-    PlatformMismatch, PlatformNotFound,
+    checked_blob, choose_platforms, image_platform, read_manifest, IndexProblem, PlatformMismatch,
+    PlatformNotFound,
 };
 
 use crate::digest::Digest;

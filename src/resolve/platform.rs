@@ -8,7 +8,7 @@
 //! otherwise. The list is fetched once however many platforms are asked for.
 
 use super::ResolveError;
-use super::{by_digest, fetch, DigestMismatch, Fetched, Resolved};
+use super::{by_digest, DigestMismatch, Fetched, Resolved};
 use crate::digest::Digest;
 use crate::image::{config_platform, parse_manifest, Entry, Manifest};
 use crate::platform::Platform;
@@ -69,19 +69,6 @@ pub enum IndexProblem {
     NotAnIndex(Digest),
     #[error("entry {0} has no platform and is not a single image")]
     NotAnImage(Digest),
-}
-
-/// Resolves `reference` once per platform, in the order given. The outer
-/// error is a failure to fetch or read the manifest itself; the inner ones
-/// are per platform.
-pub async fn resolve_platforms(
-    client: &Client,
-    reference: &Reference,
-    platforms: &[Platform],
-    verify: bool,
-) -> Result<Vec<Result<Resolved, ResolveError>>, ResolveError> {
-    let top = fetch(client, reference, verify).await?;
-    choose_platforms(client, reference, &top, platforms, verify).await
 }
 
 /// The entry for each platform of the list or index `top` (fetched

@@ -202,7 +202,7 @@ impl Search<'_> {
     ) -> Result<Option<String>, ResolveError> {
         let listed = api_or_tag_schema(self.client, self.reference, digest, None).await;
         let entries = match listed {
-            Ok((entries, _)) => entries,
+            Ok(entries) => entries,
             // A referrers list that cannot be read holds no bundle to check.
             Err(e) if is_content_problem(&e) => {
                 self.say(&format!("{digest}: referrers: {e}; no bundles read"));

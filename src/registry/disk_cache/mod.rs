@@ -110,10 +110,6 @@ impl DiskCache {
         Some(key)
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The keyed fingerprint of the credential a token is asked with.
     pub fn fingerprint(&self, credential: Option<&Credential>) -> String {
         entry::fingerprint(self.key.expose().as_bytes(), credential)
