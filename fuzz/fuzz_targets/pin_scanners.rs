@@ -27,7 +27,7 @@ fn check(text: &str, found: &Found) {
         let pinned = apply(text.as_bytes(), &edits);
         let lines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
         assert_eq!(lines(&pinned), lines(text.as_bytes()));
-        let _ = unified_diff("f", text.as_bytes(), &pinned);
+        let _ = unified_diff("f", text.as_bytes(), &edits);
     }
 }
 

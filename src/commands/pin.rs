@@ -16,7 +16,6 @@ use crate::pin::finding::{Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up};
-use crate::pin::site::pinned_text;
 use crate::reference::Reference;
 use crate::resolve::{PinnedGone, ResolveError};
 
@@ -57,7 +56,8 @@ pub async fn run(args: PinArgs) -> Exit {
         }
         if args.dry_run {
             if format == FileFormat::Text {
-                let diff = unified_diff(&file.path.display().to_string(), &file.bytes, &new);
+                let path = file.path.display().to_string();
+                let diff = unified_diff(&path, &file.bytes, &planned.edits);
                 out.bytes(&diff);
             }
         } else if let Err(e) = write_atomic(&file.path, &new) {
@@ -115,7 +115,7 @@ fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Statu
         };
         finding.current = Some(new.to_string());
         let has_tag = located.reference.as_ref().is_ok_and(|r| r.tag().is_some());
-        let Some(text) = pinned_text(&site.text, has_tag, &new) else {
+        let Some(text) = site.pinned(has_tag, &new) else {
             let why = "skipped: the digest is not literal text";
             say(&file.at(site), &format!("{}: {why}", site.text));
             finding.status = Site::Skipped;

@@ -1,5 +1,6 @@
 //! Dockerfiles and Containerfiles: finds the images of `FROM [--flag=…]
-//! IMAGE [AS name]` and `COPY|ADD --from=IMAGE`, following line
+//! IMAGE [AS name]`, `COPY|ADD --from=IMAGE`, `RUN --mount=…,from=IMAGE`
+//! and the `# syntax=IMAGE` parser directive, following line
 //! continuations (the `# escape=` directive included), comments and
 //! heredocs. Build-stage names and `scratch` are skipped; variables are
 //! expanded from global `ARG` defaults (`$V`, `${V}`, `${V:-word}`,
@@ -43,10 +44,41 @@ pub fn scan(text: &str) -> Found {
         stages: Vec::new(),
         in_stage: false,
     };
+    if let Some(syntax) = syntax_directive(text) {
+        scanner.image(&syntax, false);
+    }
     for instruction in instructions(text) {
         scanner.instruction(&instruction);
     }
     scanner.found.sorted()
+}
+
+/// The value of a `# syntax=IMAGE` parser directive. As in BuildKit,
+/// directives are `# key=value` lines at the very top; the first other
+/// line (an instruction, a blank line, any other comment) ends them.
+fn syntax_directive(text: &str) -> Option<Word> {
+    let mut offset = 0;
+    for (index, raw) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let (key, value) = line.trim_start().strip_prefix('#')?.split_once('=')?;
+        let key = key.trim();
+        let named = key.starts_with(|c: char| c.is_ascii_alphabetic())
+            && key.chars().all(|c| c.is_ascii_alphanumeric());
+        if !named {
+            return None;
+        }
+        let value = value.trim();
+        if key.eq_ignore_ascii_case("syntax") && !value.is_empty() {
+            let at = start + (value.as_ptr() as usize - raw.as_ptr() as usize);
+            return Some(Word {
+                line: index + 1,
+                span: at..at + value.len(),
+            });
+        }
+    }
+    None
 }
 
 struct Scanner<'a> {
@@ -82,6 +114,15 @@ impl Scanner<'_> {
             "COPY" | "ADD" => {
                 for word in &ins.words[1..] {
                     self.copy_from(word);
+                }
+            }
+            "RUN" => {
+                let text = self.text;
+                let flags = ins.words[1..]
+                    .iter()
+                    .take_while(|w| text[w.span.clone()].starts_with("--"));
+                for word in flags {
+                    self.mount_from(word);
                 }
             }
             _ => {}
@@ -176,6 +217,33 @@ impl Scanner<'_> {
         self.image(&image, false);
     }
 
+    /// `RUN --mount=type=…,from=IMAGE,…`: an image unless it names a stage.
+    fn mount_from(&mut self, word: &Word) {
+        let text = self.text;
+        let Some(options) = text[word.span.clone()].strip_prefix("--mount=") else {
+            return;
+        };
+        let mut at = word.span.start + "--mount=".len();
+        for field in options.split(',') {
+            let start = at;
+            at += field.len() + 1;
+            let Some(value) = field.strip_prefix("from=") else {
+                continue;
+            };
+            let is_stage = value.bytes().all(|b| b.is_ascii_digit())
+                || self.stages.contains(&value.to_ascii_lowercase());
+            if value.is_empty() || is_stage || value.starts_with(['"', '\'']) {
+                continue;
+            }
+            let begin = start + "from=".len();
+            let image = Word {
+                line: word.line,
+                span: begin..begin + value.len(),
+            };
+            self.image(&image, false);
+        }
+    }
+
     /// One image word of `FROM` (variables allowed) or `COPY --from`.
     fn image(&mut self, word: &Word, variables: bool) {
         let text = self.word(word).to_string();
@@ -201,29 +269,17 @@ impl Scanner<'_> {
             Some(Arg {
                 raw: Some((raw, at)),
                 ..
-            }) if !raw.contains('$') => Site {
-                line: at.line,
-                span: at.span.clone(),
-                text: raw.clone(),
-                image,
-            },
+            }) if !raw.contains('$') => Site::reference(at.line, at.span.clone(), raw, image),
             // `ARG X=${X:-image}`: the digest goes into the default.
             Some(Arg {
                 own_default: Some(at),
                 ..
-            }) => Site {
-                line: at.line,
-                span: at.span.clone(),
-                text: self.word(at).to_string(),
-                image,
-            },
-            _ => Site {
-                line: word.line,
-                span: word.span.clone(),
-                text,
-                image,
-            },
+            }) => Site::reference(at.line, at.span.clone(), self.word(at), image),
+            _ => Site::reference(word.line, word.span.clone(), &text, image),
         };
+        // An opt-out comment goes above the line that uses the image.
+        let mut edit = edit;
+        edit.lines = word.line..=word.line;
         self.found.site(edit);
     }
 }

@@ -13,6 +13,16 @@ use std::path::{Path, PathBuf};
 pub enum Kind {
     Dockerfile,
     Yaml(Rules),
+    /// A dev container's JSON (comments and trailing commas allowed).
+    DevContainer,
+    /// `docker-bake.json`.
+    BakeJson,
+    /// `docker-bake.hcl`.
+    BakeHcl,
+    /// Terraform's `*.tf`.
+    Terraform,
+    /// A Podman Quadlet unit (`*.container`, `*.image`).
+    Quadlet,
 }
 
 /// The kind a file's name says; files named on the command line that say
@@ -20,21 +30,30 @@ pub enum Kind {
 pub fn kind_of(path: &Path, named: bool) -> Option<Kind> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     let extension = name.rsplit_once('.').map(|(_, e)| e);
-    if matches!(extension, Some("yml" | "yaml")) {
-        let in_workflows = path
-            .parent()
-            .is_some_and(|p| p.ends_with(".github/workflows"));
-        let compose = ["compose.", "docker-compose."]
-            .iter()
-            .any(|prefix| name.starts_with(prefix));
-        let rules = if in_workflows {
-            Rules::Workflow
-        } else if compose {
-            Rules::Compose
-        } else {
-            Rules::ByContent
-        };
-        return Some(Kind::Yaml(rules));
+    let parent = |folder: &str| path.parent().is_some_and(|p| p.ends_with(folder));
+    let grandparent = |folder: &str| {
+        let grand = path.parent().and_then(Path::parent);
+        grand.is_some_and(|p| p.ends_with(folder))
+    };
+    if matches!(extension, Some("yml" | "yaml")) || name == "kustomization" {
+        return Some(Kind::Yaml(yaml_rules(&name, &parent)));
+    }
+    if name == ".devcontainer.json"
+        || (name == "devcontainer.json" && (parent(".devcontainer") || grandparent(".devcontainer")))
+    {
+        return Some(Kind::DevContainer);
+    }
+    if name.starts_with("docker-bake") {
+        match extension {
+            Some("json") => return Some(Kind::BakeJson),
+            Some("hcl") => return Some(Kind::BakeHcl),
+            _ => {}
+        }
+    }
+    match extension {
+        Some("tf") => return Some(Kind::Terraform),
+        Some("container" | "image") => return Some(Kind::Quadlet),
+        _ => {}
     }
     // `Dockerfile`, `Dockerfile.dev`, `Dockerfile_windows`, `api.Dockerfile`
     // (Renovate's rule), but not `Dockerfile.dockerignore`.
@@ -45,6 +64,35 @@ pub fn kind_of(path: &Path, named: bool) -> Option<Kind> {
     });
     let dockerfile = dockerfile && !name.ends_with(".dockerignore");
     (dockerfile || named).then_some(Kind::Dockerfile)
+}
+
+/// Which YAML rules a file's name (and folder) says.
+fn yaml_rules(name: &str, parent: &dyn Fn(&str) -> bool) -> Rules {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| name.starts_with(p));
+    if parent(".github/workflows") {
+        Rules::Workflow
+    } else if starts(&["compose.", "docker-compose."]) {
+        Rules::Compose
+    } else if stem == "kustomization" {
+        Rules::Kustomize
+    } else if stem == ".gitlab-ci" || stem.ends_with(".gitlab-ci") || parent(".gitlab/ci") {
+        Rules::GitLab
+    } else if stem == "bitbucket-pipelines" {
+        Rules::Bitbucket
+    } else if stem == "config" && parent(".circleci") {
+        Rules::CircleCi
+    } else if stem == ".drone" || stem == ".woodpecker" || parent(".woodpecker") {
+        Rules::Drone
+    } else if stem == "azure-pipelines" {
+        Rules::Azure
+    } else if stem == "cloudbuild" {
+        Rules::CloudBuild
+    } else if stem.starts_with("values") {
+        Rules::Helm
+    } else {
+        Rules::ByContent
+    }
 }
 
 /// The files under `paths` that `pin` reads, sorted, each once; the
@@ -138,5 +186,33 @@ mod tests {
             kind_of(Path::new("build/base"), true),
             Some(Kind::Dockerfile)
         );
+        let yaml = |p: &str| match kind(p) {
+            Some(Kind::Yaml(rules)) => Some(rules),
+            _ => None,
+        };
+        assert_eq!(yaml("chart/values.yaml"), Some(Rules::Helm));
+        assert_eq!(yaml("chart/values-prod.yml"), Some(Rules::Helm));
+        assert_eq!(yaml("base/kustomization.yaml"), Some(Rules::Kustomize));
+        assert_eq!(yaml("base/Kustomization"), Some(Rules::Kustomize));
+        assert_eq!(yaml(".gitlab-ci.yml"), Some(Rules::GitLab));
+        assert_eq!(yaml("ci/build.gitlab-ci.yml"), Some(Rules::GitLab));
+        assert_eq!(yaml(".gitlab/ci/lint.yml"), Some(Rules::GitLab));
+        assert_eq!(yaml("bitbucket-pipelines.yml"), Some(Rules::Bitbucket));
+        assert_eq!(yaml(".circleci/config.yml"), Some(Rules::CircleCi));
+        assert_eq!(yaml("config.yml"), Some(Rules::ByContent));
+        assert_eq!(yaml(".drone.yml"), Some(Rules::Drone));
+        assert_eq!(yaml(".woodpecker.yml"), Some(Rules::Drone));
+        assert_eq!(yaml(".woodpecker/test.yaml"), Some(Rules::Drone));
+        assert_eq!(yaml("azure-pipelines.yml"), Some(Rules::Azure));
+        assert_eq!(yaml("cloudbuild.yaml"), Some(Rules::CloudBuild));
+        assert_eq!(kind(".devcontainer.json"), Some(Kind::DevContainer));
+        assert_eq!(kind(".devcontainer/devcontainer.json"), Some(Kind::DevContainer));
+        assert_eq!(kind(".devcontainer/go/devcontainer.json"), Some(Kind::DevContainer));
+        assert_eq!(kind("devcontainer.json"), None);
+        assert_eq!(kind("docker-bake.hcl"), Some(Kind::BakeHcl));
+        assert_eq!(kind("docker-bake.json"), Some(Kind::BakeJson));
+        assert_eq!(kind("infra/main.tf"), Some(Kind::Terraform));
+        assert_eq!(kind("web.container"), Some(Kind::Quadlet));
+        assert_eq!(kind("web.image"), Some(Kind::Quadlet));
     }
 }

@@ -8,8 +8,9 @@
 
 use super::files::{discover, Kind};
 use super::finding::{column, Finding, Reason, Status as FindingStatus};
+use super::ignore::{remove_ignored, Comments};
 use super::site::{Found, Site, Skip};
-use super::{dockerfile, yaml};
+use super::{dockerfile, hcl, json, quadlet, yaml};
 use crate::console::{say, say_run};
 use crate::exit::Failure;
 use crate::reference::Reference;
@@ -128,8 +129,9 @@ fn as_text(bytes: &[u8]) -> String {
 fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned>, String> {
     let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     let text = as_text(&bytes[bom..]);
-    let mut found = match kind {
+    let found = match kind {
         Kind::Dockerfile => dockerfile::scan(&text),
+        Kind::Quadlet => quadlet::scan(&text),
         Kind::Yaml(rules) => match yaml::scan(&text, rules) {
             Ok(found) => found,
             Err(why) => match unreadable_yaml(&path, &text, &why)? {
@@ -137,7 +139,12 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
                 None => return Ok(None),
             },
         },
+        Kind::DevContainer => json::scan(&text, json::Rules::DevContainer).map_err(unreadable)?,
+        Kind::BakeJson => json::scan(&text, json::Rules::Bake).map_err(unreadable)?,
+        Kind::BakeHcl => hcl::scan(&text, hcl::Rules::Bake).map_err(unreadable)?,
+        Kind::Terraform => hcl::scan(&text, hcl::Rules::Terraform).map_err(unreadable)?,
     };
+    let (mut found, _) = remove_ignored(&text, found, comments(kind));
     for site in &mut found.sites {
         site.span = site.span.start + bom..site.span.end + bom;
     }
@@ -163,6 +170,21 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
         sites,
         skips,
     }))
+}
+
+fn unreadable(why: String) -> String {
+    format!("cannot read: {why}")
+}
+
+/// The comments a kind of file has, for `ddigest: ignore`.
+fn comments(kind: Kind) -> Comments {
+    match kind {
+        Kind::Dockerfile | Kind::Quadlet => Comments::WholeLineHash,
+        Kind::Yaml(_) => Comments::Hash,
+        Kind::DevContainer => Comments::Slashes,
+        Kind::BakeJson => Comments::None,
+        Kind::BakeHcl | Kind::Terraform => Comments::HashOrSlashes,
+    }
 }
 
 /// A YAML file libyaml refuses: a Kubernetes template (Helm, Go) is read
@@ -193,6 +215,7 @@ fn say_what_was_missed(path: &Path, kind: Kind, text: &str) {
             "image:",
             "an image: key outside the places this kind of file keeps images",
         ),
+        _ => return,
     };
     let line = text.lines().position(|l| {
         let l = l.trim_start().trim_start_matches("- ");

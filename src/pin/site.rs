@@ -1,10 +1,14 @@
 //! What the file scanners report: a `Site` is one image reference in a file
-//! (where its characters are, what they say with variables expanded), a
-//! `Skip` is a reference deliberately left alone with the reason, and
-//! `pinned_text` is the one rule for rewriting a reference's characters.
+//! (where the characters to edit are, how a digest is written there, what
+//! the reference says with variables expanded), a `Skip` is a reference
+//! deliberately left alone with the reason, and `pinned_text` is the one
+//! rule for rewriting a reference's characters. One edit model serves
+//! every kind of file: a replacement of a span (the reference, or a
+//! digest written apart from it) or text, such as a line, inserted at an
+//! empty span.
 
 use crate::digest::Digest;
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 
 /// One image reference found in a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +21,49 @@ pub struct Site {
     pub text: String,
     /// What they mean, variables expanded: the reference to resolve.
     pub image: String,
+    /// How a digest is written at the span.
+    pub form: Form,
+    /// The lines the reference is written on (a Helm map's or kustomize
+    /// entry's first to last), where a `ddigest: ignore` comment counts.
+    pub lines: RangeInclusive<usize>,
+}
+
+/// How a site's span takes a digest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// The span holds a reference (or a tag): `@digest` is appended to it
+    /// or replaces the one there (`pinned_text`).
+    Reference,
+    /// The span holds the digest alone, or nothing yet (`digest: ""`).
+    Digest,
+    /// No digest is written yet: the span is empty and `before` the
+    /// digest `after` is inserted there (a kustomize entry's new `digest:`
+    /// line, or the value of an empty plain `digest:`).
+    Insert { before: String, after: String },
+}
+
+impl Site {
+    /// A reference written as one run of characters at `span`.
+    pub fn reference(line: usize, span: Range<usize>, text: &str, image: String) -> Site {
+        Site {
+            line,
+            span,
+            text: text.to_string(),
+            image,
+            form: Form::Reference,
+            lines: line..=line,
+        }
+    }
+
+    /// What the span's characters become when pinned to `digest`; `None`
+    /// when the digest part is not literal text.
+    pub fn pinned(&self, has_tag: bool, digest: &Digest) -> Option<String> {
+        match &self.form {
+            Form::Reference => pinned_text(&self.text, has_tag, digest),
+            Form::Digest => Some(digest.to_string()),
+            Form::Insert { before, after } => Some(format!("{before}{digest}{after}")),
+        }
+    }
 }
 
 /// A reference ddigest found and leaves alone, with the reason.

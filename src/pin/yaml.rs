@@ -11,7 +11,10 @@
 //! that are not YAML are read line by line (`template`). Pure: text in,
 //! sites out.
 
+mod ci;
 mod events;
+mod helm;
+mod kustomize;
 pub mod template;
 
 mod spans;
@@ -37,6 +40,22 @@ pub enum Rules {
     /// `docker-compose.*.yml`): as `ByContent`, and a document without
     /// `services` is the legacy (version 1) format, services at the top.
     Compose,
+    /// Helm values (`values*.yaml`): `repository`/`tag` maps at any depth.
+    Helm,
+    /// `kustomization.yaml`: the `images:` list.
+    Kustomize,
+    /// `.gitlab-ci.yml`: `image` and `services`, top level, `default` and jobs.
+    GitLab,
+    /// `bitbucket-pipelines.yml`: the default, step and service images.
+    Bitbucket,
+    /// `.circleci/config.yml`: `docker: [{image}]` of jobs and executors.
+    CircleCi,
+    /// `.drone.yml`, `.woodpecker.yml`: step, service and clone images.
+    Drone,
+    /// `azure-pipelines.yml`: `container` and `resources.containers`.
+    Azure,
+    /// `cloudbuild.yaml`: each step's `name`.
+    CloudBuild,
 }
 
 /// The images in `text`; an error is the parser's, with its position.
@@ -52,6 +71,14 @@ pub fn scan(text: &str, rules: Rules) -> Result<Found, String> {
             Rules::Workflow => scanner.workflow(root),
             Rules::ByContent => scanner.by_content(root, false),
             Rules::Compose => scanner.by_content(root, true),
+            Rules::Helm => scanner.helm(root),
+            Rules::Kustomize => scanner.kustomize(root),
+            Rules::GitLab => scanner.gitlab(root),
+            Rules::Bitbucket => scanner.bitbucket(root),
+            Rules::CircleCi => scanner.circleci(root),
+            Rules::Drone => scanner.drone(root),
+            Rules::Azure => scanner.azure(root),
+            Rules::CloudBuild => scanner.cloudbuild(root),
         }
     }
     Ok(scanner.found.sorted())
@@ -115,15 +142,30 @@ impl<'a> Scanner<'a> {
         match node {
             Node::Map(pairs) => {
                 for (key, value) in pairs {
+                    // Tekton's `steps` and `sidecars` are container lists too.
                     let is_list = matches!(
                         scalar(key),
-                        Some("containers" | "initContainers" | "ephemeralContainers")
+                        Some(
+                            "containers"
+                                | "initContainers"
+                                | "ephemeralContainers"
+                                | "steps"
+                                | "sidecars"
+                        )
                     );
+                    // Tekton's `stepTemplate`, Argo's `container` and `script`.
+                    let is_container =
+                        matches!(scalar(key), Some("stepTemplate" | "container" | "script"));
                     match self.resolve(value) {
                         Node::Seq(items) if is_list => {
                             for item in items {
                                 self.image(self.get(item, "image"), "");
+                                self.kubernetes(item);
                             }
+                        }
+                        Node::Map(_) if is_container => {
+                            self.image(self.get(value, "image"), "");
+                            self.kubernetes(value);
                         }
                         // Image volumes: `volumes: [{image: {reference: …}}]`.
                         Node::Seq(items) if scalar(key) == Some("volumes") => {
@@ -171,7 +213,10 @@ impl<'a> Scanner<'a> {
         let Some(node) = node.map(|n| self.resolve(n)) else {
             return;
         };
-        let Node::Scalar { value, style, at } = node else {
+        let Node::Scalar {
+            value, style, at, ..
+        } = node
+        else {
             return;
         };
         let Some(image) = value.strip_prefix(prefix) else {
@@ -185,8 +230,7 @@ impl<'a> Scanner<'a> {
         // `${VAR:-image}`: compose's default, pinned where it is written.
         let default = variable_default(image);
         let literal = default.clone().map_or(image, |inner| &image[inner]);
-        if literal.contains('$') || literal.contains("{{") {
-            let reason = "holds a variable or template expression";
+        if let Some(reason) = variable_reason(literal) {
             return self.found.skip(line, image, reason);
         }
         let Some(span) = scalar_span(self.text, start, *style, value) else {
@@ -198,12 +242,8 @@ impl<'a> Scanner<'a> {
             Some(inner) => (span.start + inner.start..span.start + inner.end, literal),
             None => (span, image),
         };
-        self.found.site(Site {
-            line: line_of(self.text, span.start),
-            span,
-            text: image.to_string(),
-            image: image.to_string(),
-        });
+        let line = line_of(self.text, span.start);
+        self.found.site(Site::reference(line, span, image, image.to_string()));
     }
 
     /// Follows an alias to its anchored node.
@@ -249,6 +289,36 @@ impl<'a> Scanner<'a> {
             _ => Vec::new(),
         }
     }
+}
+
+/// Why a reference with variables or template expressions is left alone;
+/// `None` for a literal one. (A whole-value `${VAR:-image}` never gets
+/// here: its default is pinned.)
+fn variable_reason(text: &str) -> Option<&'static str> {
+    if !["$", "{{", "<<"].iter().any(|t| text.contains(t)) {
+        return None;
+    }
+    let name_end = |s: &str| s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+    let after_name = text
+        .strip_prefix("${")
+        .and_then(|inner| name_end(inner).map(|n| &inner[n..]));
+    Some(match after_name {
+        Some(rest) if rest.starts_with(":?") || rest.starts_with('?') => {
+            "${VAR:?message} requires the variable and has no default to pin"
+        }
+        Some(rest) if (rest.starts_with(":-") || rest.starts_with('-')) && rest.contains("${") => {
+            "a nested default; only a literal ${VAR:-image} is pinned"
+        }
+        _ if text.match_indices("${").any(|(at, _)| {
+            let inner = &text[at + 2..];
+            let rest = name_end(inner).map_or("", |n| &inner[n..]);
+            rest.starts_with(":-") || rest.starts_with('-')
+        }) =>
+        {
+            "a default that is only part of the reference; only a whole-value ${VAR:-image} is pinned"
+        }
+        _ => "holds a variable or template expression",
+    })
 }
 
 fn scalar(node: &Node) -> Option<&str> {

@@ -37,6 +37,7 @@ fn multi_stage_builds_skip_stages_and_scratch() {
     assert_eq!(
         images(text),
         [
+            site(1, "docker/dockerfile:1", "docker/dockerfile:1"),
             site(2, "golang:1.22", "golang:1.22"),
             site(8, "nginx:1.25", "nginx:1.25")
         ]
@@ -158,4 +159,32 @@ fn a_self_referring_arg_default_takes_the_digest() {
             site(2, "golang:1.22", "golang:1.22"),
         ]
     );
+}
+
+#[test]
+fn syntax_directive_only_at_the_top() {
+    let text = "# syntax = docker/dockerfile:1.7\n# escape=\\\nFROM alpine:3\n";
+    let found = images(text);
+    assert_eq!(found[0], site(1, "docker/dockerfile:1.7", "docker/dockerfile:1.7"));
+    assert_eq!(found.len(), 2);
+    // After a comment, a blank line or an instruction it is a comment.
+    for text in [
+        "# a comment\n# syntax=docker/dockerfile:1\nFROM alpine:3\n",
+        "\n# syntax=docker/dockerfile:1\nFROM alpine:3\n",
+        "FROM alpine:3\n# syntax=docker/dockerfile:1\n",
+    ] {
+        let names: Vec<String> = images(text).into_iter().map(|s| s.1).collect();
+        assert_eq!(names, ["alpine:3"], "{text:?}");
+    }
+}
+
+#[test]
+fn run_mount_from_an_image_not_a_stage() {
+    let text = "FROM golang:1.22 AS build\nRUN --mount=type=cache,target=/root/.cache --mount=type=bind,from=build,target=/src \\\n    --mount=type=bind,from=alpine,source=/etc,target=/x make\nRUN --mount=from=ghcr.io/org/tools:2,target=/t true\nRUN --mount=type=bind,from=$IMG,target=/y true\n";
+    let found = images(text);
+    let names: Vec<(usize, String)> = found.into_iter().map(|s| (s.0, s.1)).collect();
+    let want = [(1, "golang:1.22"), (3, "alpine"), (4, "ghcr.io/org/tools:2")];
+    let want: Vec<(usize, String)> = want.iter().map(|(l, s)| (*l, s.to_string())).collect();
+    assert_eq!(names, want);
+    assert_eq!(skips(text).len(), 1);
 }

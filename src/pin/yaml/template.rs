@@ -22,12 +22,8 @@ pub fn scan(text: &str) -> Found {
         }
         let reference_chars = |c: char| c.is_ascii_alphanumeric() || "._-/:@".contains(c);
         if value.chars().all(reference_chars) {
-            found.site(Site {
-                line,
-                span: start + at..start + at + value.len(),
-                text: value.to_string(),
-                image: value.to_string(),
-            });
+            let span = start + at..start + at + value.len();
+            found.site(Site::reference(line, span, value, value.to_string()));
         }
     }
     found.sorted()

@@ -16,6 +16,8 @@ pub enum Node {
         /// Byte offset of the scalar's first character (a quote or block
         /// indicator, if any).
         at: usize,
+        /// Byte offset just past its last character (a closing quote).
+        end: usize,
     },
     Map(Vec<(Node, Node)>),
     Seq(Vec<Node>),
@@ -95,12 +97,13 @@ impl Tree<'_> {
                 style,
                 anchor,
                 start,
-                ..
+                end,
             } => (
                 Node::Scalar {
                     value,
                     style,
                     at: past_properties(self.text, start),
+                    end,
                 },
                 anchor,
             ),
