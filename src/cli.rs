@@ -199,6 +199,12 @@ pub struct FilesArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    /// Leave out paths matching GLOB, a .gitignore line relative to the
+    /// current folder (repeatable, read in order: a later `!GLOB`
+    /// re-includes, a leading `/` anchors).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
     #[command(flatten)]
     pub jobs: Jobs,
 }

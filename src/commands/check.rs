@@ -22,7 +22,10 @@ pub async fn run(args: CheckArgs) -> Exit {
         Ok(verifier) => Vouch::Pinned(verifier),
         Err(exit) => return exit,
     };
-    let plan = super::files_plan(&args.files, &args.transport, vouch);
+    let plan = match super::files_plan(&args.files, &args.transport, vouch) {
+        Ok(plan) => plan,
+        Err(exit) => return exit,
+    };
     let (files, answers, mut status) = scan_and_look_up(plan, wanted).await;
     let Some(answers) = answers else {
         return status.exit();

@@ -12,7 +12,8 @@ pub mod resolve;
 pub mod show;
 
 use crate::cli::{FilesArgs, TransportArgs};
-use crate::exit::ErrorCode;
+use crate::exit::{ErrorCode, Exit};
+use crate::pin::files::Exclude;
 use crate::pin::lookup::Vouch;
 use crate::pin::session::Plan;
 use crate::reference::Reference;
@@ -33,18 +34,24 @@ fn one_reference(
     Ok((reference, client))
 }
 
-/// What `pin` and `check` scan and how they look up, from their flags.
+/// What `pin` and `check` scan and how they look up, from their flags;
+/// an `--exclude` that is not a valid pattern is said and is exit 2.
 fn files_plan<'a>(
     files: &FilesArgs,
     transport: &'a TransportArgs,
     vouch: Vouch,
-) -> Plan<impl FnOnce() -> anyhow::Result<Client> + 'a> {
-    Plan {
+) -> Result<Plan<impl FnOnce() -> anyhow::Result<Client> + 'a>, Exit> {
+    let exclude = Exclude::new(&files.exclude).map_err(|why| {
+        crate::console::say_run(&why);
+        Exit::Usage
+    })?;
+    Ok(Plan {
         paths: files.paths.clone(),
+        exclude,
         jobs: files.jobs.n,
         client: move || crate::session::client(transport),
         // `check` (it vouches for the pins) says what moved in a drift.
         explain: matches!(vouch, Vouch::Pinned(_)),
         vouch,
-    }
+    })
 }

@@ -56,8 +56,13 @@ pub fn unified_diff(path: &str, old: &[u8], edits: &[Edit]) -> Vec<u8> {
         let mut at = hunk.lines.start;
         for change in group {
             (at..change.old.start).for_each(|i| push_line(&mut out, b' ', old_lines[i]));
-            change.old.clone().for_each(|i| push_line(&mut out, b'-', old_lines[i]));
-            lines(&change.new).iter().for_each(|l| push_line(&mut out, b'+', l));
+            change
+                .old
+                .clone()
+                .for_each(|i| push_line(&mut out, b'-', old_lines[i]));
+            lines(&change.new)
+                .iter()
+                .for_each(|l| push_line(&mut out, b'+', l));
             at = change.old.end;
         }
         (at..hunk.lines.end).for_each(|i| push_line(&mut out, b' ', old_lines[i]));

@@ -1,10 +1,11 @@
 //! Which files `pin` and `check` read, and how they are written back: a
 //! walk of the paths given (directories recursively, honouring .gitignore,
-//! .ignore and .git/info/exclude, `.git` itself left out), each file's kind
-//! by its name, and atomic writes (temporary file beside the target, its
+//! .ignore and .git/info/exclude, `.git` itself left out, `--exclude`
+//! patterns honoured), each file's kind by its name, and atomic writes (temporary file beside the target, its
 //! mode copied, then renamed over it; symlinks are followed).
 
 use super::yaml::Rules;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,7 +40,8 @@ pub fn kind_of(path: &Path, named: bool) -> Option<Kind> {
         return Some(Kind::Yaml(yaml_rules(&name, &parent)));
     }
     if name == ".devcontainer.json"
-        || (name == "devcontainer.json" && (parent(".devcontainer") || grandparent(".devcontainer")))
+        || (name == "devcontainer.json"
+            && (parent(".devcontainer") || grandparent(".devcontainer")))
     {
         return Some(Kind::DevContainer);
     }
@@ -95,20 +97,76 @@ fn yaml_rules(name: &str, parent: &dyn Fn(&str) -> bool) -> Rules {
     }
 }
 
+/// The `--exclude` patterns: lines of a .gitignore at the current folder.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    matcher: Option<(PathBuf, Gitignore)>,
+}
+
+impl Exclude {
+    /// The patterns in order; an error names the first one not valid.
+    pub fn new(patterns: &[String]) -> Result<Exclude, String> {
+        if patterns.is_empty() {
+            return Ok(Exclude::default());
+        }
+        let root = std::env::current_dir().map_err(|e| format!("--exclude: {e}"))?;
+        let mut builder = GitignoreBuilder::new(&root);
+        for pattern in patterns {
+            builder
+                .add_line(None, pattern)
+                .map_err(|e| format!("--exclude {pattern}: {e}"))?;
+        }
+        let matcher = builder.build().map_err(|e| format!("--exclude: {e}"))?;
+        Ok(Exclude {
+            matcher: Some((root, matcher)),
+        })
+    }
+
+    /// Whether `path` (relative to the current folder, or absolute) is
+    /// left out; paths outside the current folder never are.
+    pub fn excludes(&self, path: &Path, is_dir: bool) -> bool {
+        let Some((root, matcher)) = &self.matcher else {
+            return false;
+        };
+        let path = path.strip_prefix(".").unwrap_or(path);
+        let relative = match path.strip_prefix(root) {
+            Ok(inside) => inside,
+            Err(_) if path.is_absolute() => return false,
+            Err(_) => path,
+        };
+        if relative.as_os_str().is_empty()
+            || relative
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return false;
+        }
+        matcher
+            .matched_path_or_any_parents(relative, is_dir)
+            .is_ignore()
+    }
+}
+
 /// The files under `paths` that `pin` reads, sorted, each once; the
 /// problems met on the way (unreadable folders) as messages.
-pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, Kind)>, Vec<String>) {
+pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> (Vec<(PathBuf, Kind)>, Vec<String>) {
     let mut found: Vec<(PathBuf, Kind)> = Vec::new();
     let mut problems = Vec::new();
     for root in paths {
         if root.is_file() {
-            found.extend(kind_of(root, true).map(|kind| (root.clone(), kind)));
+            if !exclude.excludes(root, false) {
+                found.extend(kind_of(root, true).map(|kind| (root.clone(), kind)));
+            }
             continue;
         }
+        let skip = exclude.clone();
         let walk = ignore::WalkBuilder::new(root)
             .hidden(false)
             .require_git(false)
-            .filter_entry(|entry| entry.file_name() != ".git")
+            .filter_entry(move |entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                entry.file_name() != ".git" && !skip.excludes(entry.path(), is_dir)
+            })
             .build();
         for entry in walk {
             match entry {
@@ -206,8 +264,14 @@ mod tests {
         assert_eq!(yaml("azure-pipelines.yml"), Some(Rules::Azure));
         assert_eq!(yaml("cloudbuild.yaml"), Some(Rules::CloudBuild));
         assert_eq!(kind(".devcontainer.json"), Some(Kind::DevContainer));
-        assert_eq!(kind(".devcontainer/devcontainer.json"), Some(Kind::DevContainer));
-        assert_eq!(kind(".devcontainer/go/devcontainer.json"), Some(Kind::DevContainer));
+        assert_eq!(
+            kind(".devcontainer/devcontainer.json"),
+            Some(Kind::DevContainer)
+        );
+        assert_eq!(
+            kind(".devcontainer/go/devcontainer.json"),
+            Some(Kind::DevContainer)
+        );
         assert_eq!(kind("devcontainer.json"), None);
         assert_eq!(kind("docker-bake.hcl"), Some(Kind::BakeHcl));
         assert_eq!(kind("docker-bake.json"), Some(Kind::BakeJson));

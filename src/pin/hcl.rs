@@ -2,7 +2,8 @@
 //! `docker-image://REF` (the prefix kept), and Terraform's images: `image`
 //! in `container` / `init_container` blocks of `kubernetes_*` resources,
 //! `name` of `docker_image` resources and `docker_registry_image` data
-//! sources. A small reader of HCL's native syntax finds blocks, attributes,
+//! sources, and (as Renovate reads them too) `image` of `docker_container`
+//! resources and of `docker_service`'s `container_spec`. A small reader of HCL's native syntax finds blocks, attributes,
 //! object constructors and string literals with their spans; comments
 //! (`#`, `//`, `/* */`), heredocs and other expressions are passed over.
 //! Strings with `${…}` or `%{…}` are left alone. Pure.
@@ -23,7 +24,10 @@ pub enum Rules {
 enum Token {
     Ident(String),
     /// A quoted string: its characters between the quotes and where they are.
-    Str { raw: String, span: Range<usize> },
+    Str {
+        raw: String,
+        span: Range<usize>,
+    },
     Open(u8),
     Close(u8),
     /// `=` or `:` (an object's key and value).
@@ -191,7 +195,10 @@ impl Reader<'_> {
     }
 
     fn attribute(&mut self, name: &str, value: &Value) {
-        let block = self.blocks.last().map(|(kind, labels)| (kind.as_str(), labels.first()));
+        let block = self
+            .blocks
+            .last()
+            .map(|(kind, labels)| (kind.as_str(), labels.first()));
         match (self.rules, name, block) {
             (Rules::Bake, "contexts", Some(("target", _))) => {
                 if let Value::Object(pairs) = value {
@@ -201,15 +208,22 @@ impl Reader<'_> {
                 }
             }
             (Rules::Terraform, "image", Some(("container" | "init_container", _))) => {
-                let in_kubernetes = self.blocks.iter().any(|(kind, labels)| {
-                    kind == "resource" && labels.first().is_some_and(|l| l.starts_with("kubernetes_"))
-                });
-                if in_kubernetes {
+                if self.in_resource("kubernetes_") {
                     self.image(value, "");
                 }
             }
             (Rules::Terraform, "name", Some(("resource", Some(label))))
                 if label == "docker_image" && self.blocks.len() == 1 =>
+            {
+                self.image(value, "")
+            }
+            (Rules::Terraform, "image", Some(("resource", Some(label))))
+                if label == "docker_container" && self.blocks.len() == 1 =>
+            {
+                self.image(value, "")
+            }
+            (Rules::Terraform, "image", Some(("container_spec", _)))
+                if self.in_resource("docker_service") =>
             {
                 self.image(value, "")
             }
@@ -222,6 +236,13 @@ impl Reader<'_> {
         }
     }
 
+    /// Whether the outermost block is a resource whose type starts with `kind`.
+    fn in_resource(&self, kind: &str) -> bool {
+        self.blocks.first().is_some_and(|(block, labels)| {
+            block == "resource" && labels.first().is_some_and(|l| l.starts_with(kind))
+        })
+    }
+
     /// Records a string (after `prefix`) as an image, or says why not.
     fn image(&mut self, value: &Value, prefix: &str) {
         let Value::Str { raw, span } = value else {
@@ -232,14 +253,17 @@ impl Reader<'_> {
         };
         let line = line_of(self.text, span.start);
         if image.contains("${") || image.contains("%{") {
-            return self.found.skip(line, image, "holds a variable or template expression");
+            return self
+                .found
+                .skip(line, image, "holds a variable or template expression");
         }
         if image.contains('\\') {
             let reason = "is written with escapes, which ddigest does not edit";
             return self.found.unpinnable(line, image, reason);
         }
         let span = span.start + prefix.len()..span.end;
-        self.found.site(Site::reference(line, span, image, image.to_string()));
+        self.found
+            .site(Site::reference(line, span, image, image.to_string()));
     }
 }
 
@@ -270,7 +294,9 @@ fn tokens(text: &str) -> Result<Vec<(Token, usize)>, String> {
                 continue;
             }
             b'/' if rest.starts_with("/*") => {
-                let end = rest.find("*/").ok_or_else(|| at_line(text, at, "unclosed comment"))?;
+                let end = rest
+                    .find("*/")
+                    .ok_or_else(|| at_line(text, at, "unclosed comment"))?;
                 at += end + 2;
                 continue;
             }
@@ -410,10 +436,15 @@ mod tests {
     fn terraform_images() {
         let text = "resource \"kubernetes_deployment\" \"web\" {\n  spec {\n    template {\n      spec {\n        container {\n          image = \"nginx:1.27\"\n          args = [\"a\", \"${var.x}\"]\n        }\n        init_container {\n          image = \"busybox:1.36\"\n        }\n      }\n    }\n  }\n}\n/* a comment */\nresource \"docker_image\" \"db\" {\n  name = \"postgres:16\"\n  build {\n    name = \"not-this\"\n  }\n}\ndata \"docker_registry_image\" \"redis\" {\n  name = \"redis:7\"\n}\nresource \"null_resource\" \"x\" {\n  container {\n    image = \"nope:1\"\n  }\n  script = <<-EOT\n    image = \"nope:2\"\n  EOT\n}\n";
         let got = sites(text, Rules::Terraform);
-        let want: Vec<(usize, String)> = [(6, "nginx:1.27"), (10, "busybox:1.36"), (18, "postgres:16"), (24, "redis:7")]
-            .iter()
-            .map(|(l, s)| (*l, s.to_string()))
-            .collect();
+        let want: Vec<(usize, String)> = [
+            (6, "nginx:1.27"),
+            (10, "busybox:1.36"),
+            (18, "postgres:16"),
+            (24, "redis:7"),
+        ]
+        .iter()
+        .map(|(l, s)| (*l, s.to_string()))
+        .collect();
         assert_eq!(got, want);
         assert!(scan("resource \"a\" \"b\" {", Rules::Terraform).is_err());
     }

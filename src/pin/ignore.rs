@@ -34,8 +34,14 @@ pub fn remove_ignored(text: &str, found: Found, comments: Comments) -> (Found, u
     let ignored = |range: RangeInclusive<usize>| opted_out(&lines, range, comments);
     let before = found.sites.len() + found.skips.len();
     let Found { sites, skips } = found;
-    let sites: Vec<_> = sites.into_iter().filter(|s| !ignored(s.lines.clone())).collect();
-    let skips: Vec<Skip> = skips.into_iter().filter(|s| !ignored(s.line..=s.line)).collect();
+    let sites: Vec<_> = sites
+        .into_iter()
+        .filter(|s| !ignored(s.lines.clone()))
+        .collect();
+    let skips: Vec<Skip> = skips
+        .into_iter()
+        .filter(|s| !ignored(s.line..=s.line))
+        .collect();
     let removed = before - sites.len() - skips.len();
     (Found { sites, skips }, removed)
 }

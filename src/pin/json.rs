@@ -58,7 +58,11 @@ pub fn scan(text: &str, rules: Rules) -> Result<Found, String> {
 }
 
 fn field<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
-    fields(value).into_iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+    fields(value)
+        .into_iter()
+        .rev()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
 }
 
 fn fields(value: &Value) -> Vec<(&str, &Value)> {
@@ -116,7 +120,9 @@ impl Reader<'_> {
             if trimmed.starts_with("//") {
                 self.at += trimmed.find('\n').unwrap_or(trimmed.len());
             } else if let Some(comment) = trimmed.strip_prefix("/*") {
-                let end = comment.find("*/").ok_or_else(|| self.error("unclosed comment"))?;
+                let end = comment
+                    .find("*/")
+                    .ok_or_else(|| self.error("unclosed comment"))?;
                 self.at += 2 + end + 2;
             } else {
                 return Ok(());
@@ -260,7 +266,10 @@ mod tests {
     #[test]
     fn dev_container_image_with_comments_and_trailing_commas() {
         let text = "// For format details, see https://aka.ms/devcontainer.json\n{\n  \"name\": \"Go\", /* the name */\n  \"image\": \"mcr.microsoft.com/devcontainers/go:1-1.22-bookworm\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/node:1\": {},\n  },\n}\n";
-        let want = [(4, "mcr.microsoft.com/devcontainers/go:1-1.22-bookworm".into())];
+        let want = [(
+            4,
+            "mcr.microsoft.com/devcontainers/go:1-1.22-bookworm".into(),
+        )];
         assert_eq!(sites(text, Rules::DevContainer), want);
         assert!(scan("{\"image\": \"a\" \"b\"}", Rules::DevContainer).is_err());
         assert!(scan("{\"image\": \"a\"} x", Rules::DevContainer).is_err());

@@ -41,6 +41,11 @@ pub fn scan(text: &str) -> Found {
             continue;
         }
         let value = value.trim();
+        // systemd takes `"…"` around a whole value off.
+        let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            Some(inner) if !inner.contains('"') => inner,
+            _ => value,
+        };
         let at = start + (value.as_ptr() as usize - raw.as_ptr() as usize);
         image(&mut found, index + 1, at, value);
     }
@@ -57,14 +62,23 @@ fn image(found: &mut Found, line: usize, at: usize, value: &str) {
     if OTHER_TRANSPORTS.iter().any(|t| value.starts_with(t)) {
         return found.skip(line, value, "not a registry's image (another transport)");
     }
-    let prefix = if value.starts_with("docker://") { "docker://".len() } else { 0 };
+    let prefix = if value.starts_with("docker://") {
+        "docker://".len()
+    } else {
+        0
+    };
     let reference = &value[prefix..];
     if reference.contains(['$', '%', '"', '\'', ' ', '\\']) {
         let reason = "holds a specifier, quotes or an escape, which ddigest does not edit";
         return found.skip(line, reference, reason);
     }
     let span = at + prefix..at + value.len();
-    found.site(Site::reference(line, span, reference, reference.to_string()));
+    found.site(Site::reference(
+        line,
+        span,
+        reference,
+        reference.to_string(),
+    ));
 }
 
 #[cfg(test)]
@@ -73,9 +87,13 @@ mod tests {
 
     #[test]
     fn image_keys_in_their_sections() {
-        let text = "[Unit]\nDescription=web\nImage=not-here:1\n\n[Container]\n# the app\nImage=docker://quay.io/org/app:2\nImageTag=org/app:stable\nPublishPort=8080:80\n\n[Image]\nImage = nginx:1.27\n[Container]\nImage=db.image\nImage=oci-archive:/tmp/x.tar\n";
+        let text = "[Unit]\nDescription=web\nImage=not-here:1\n\n[Container]\n# the app\nImage=docker://quay.io/org/app:2\nImageTag=org/app:stable\nPublishPort=8080:80\n\n[Image]\nImage = \"nginx:1.27\"\n[Container]\nImage=db.image\nImage=oci-archive:/tmp/x.tar\n";
         let found = scan(text);
-        let sites: Vec<_> = found.sites.iter().map(|s| (s.line, &text[s.span.clone()])).collect();
+        let sites: Vec<_> = found
+            .sites
+            .iter()
+            .map(|s| (s.line, &text[s.span.clone()]))
+            .collect();
         assert_eq!(sites, [(7, "quay.io/org/app:2"), (12, "nginx:1.27")]);
         let skips: Vec<usize> = found.skips.iter().map(|s| s.line).collect();
         assert_eq!(skips, [14, 15]);

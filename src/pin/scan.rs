@@ -6,7 +6,7 @@
 //! FILE:LINE: …`; a file of a known kind that cannot be read at all makes
 //! the run fail.
 
-use super::files::{discover, Kind};
+use super::files::{discover, Exclude, Kind};
 use super::finding::{column, Finding, Reason, Status as FindingStatus};
 use super::ignore::{remove_ignored, Comments};
 use super::site::{Found, Site, Skip};
@@ -70,8 +70,8 @@ impl Scanned {
 
 /// Every file under `paths` with its sites; `false` when a folder or a
 /// file of a known kind could not be read (said on stderr).
-pub fn scan_paths(paths: &[PathBuf]) -> (Vec<Scanned>, bool) {
-    let (files, problems) = discover(paths);
+pub fn scan_paths(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Scanned>, bool) {
+    let (files, problems) = discover(paths, exclude);
     let mut ok = problems.is_empty();
     for problem in problems {
         say_run(&problem);

@@ -2,6 +2,7 @@
 //! no path is given), every distinct reference they want looked up in one
 //! batch over one client, and a site's failure said on stderr.
 
+use super::files::Exclude;
 use super::lookup::{lookup_all, Answer, Answers, Vouch};
 use super::scan::{scan_paths, Located, Scanned};
 use crate::batch::engine::{lost, Distinct};
@@ -16,6 +17,8 @@ use std::sync::Arc;
 /// and how to build the client (only built when there is something to ask).
 pub struct Plan<F> {
     pub paths: Vec<PathBuf>,
+    /// The `--exclude` patterns.
+    pub exclude: Exclude,
     pub jobs: u16,
     pub client: F,
     /// What `--key` must find signed.
@@ -33,21 +36,21 @@ pub async fn scan_and_look_up<F>(
 where
     F: FnOnce() -> anyhow::Result<Client>,
 {
-    let (files, mut status) = scan(&plan.paths);
+    let (files, mut status) = scan(&plan.paths, &plan.exclude);
     let answers = look_up(&files, wanted, plan, &mut status).await;
     (files, answers, status)
 }
 
 /// Scans the paths (the current folder when none); a failed read makes the
 /// status non-zero but the rest goes on.
-fn scan(paths: &[PathBuf]) -> (Vec<Scanned>, Status) {
+fn scan(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Scanned>, Status) {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
     } else {
         paths
     };
-    let (files, ok) = scan_paths(paths);
+    let (files, ok) = scan_paths(paths, exclude);
     if files.iter().all(|f| f.sites.is_empty()) {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         say(&names.join(" "), "no image references to pin");

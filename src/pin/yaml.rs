@@ -243,7 +243,8 @@ impl<'a> Scanner<'a> {
             None => (span, image),
         };
         let line = line_of(self.text, span.start);
-        self.found.site(Site::reference(line, span, image, image.to_string()));
+        self.found
+            .site(Site::reference(line, span, image, image.to_string()));
     }
 
     /// Follows an alias to its anchored node.
@@ -306,7 +307,10 @@ fn variable_reason(text: &str) -> Option<&'static str> {
         Some(rest) if rest.starts_with(":?") || rest.starts_with('?') => {
             "${VAR:?message} requires the variable and has no default to pin"
         }
-        Some(rest) if (rest.starts_with(":-") || rest.starts_with('-')) && rest.contains("${") => {
+        Some(rest)
+            if (rest.starts_with(":-") || rest.starts_with('-'))
+                && rest.find("${").is_some_and(|open| rest.find('}').is_some_and(|c| open < c)) =>
+        {
             "a nested default; only a literal ${VAR:-image} is pinned"
         }
         _ if text.match_indices("${").any(|(at, _)| {

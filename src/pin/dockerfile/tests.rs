@@ -165,7 +165,10 @@ fn a_self_referring_arg_default_takes_the_digest() {
 fn syntax_directive_only_at_the_top() {
     let text = "# syntax = docker/dockerfile:1.7\n# escape=\\\nFROM alpine:3\n";
     let found = images(text);
-    assert_eq!(found[0], site(1, "docker/dockerfile:1.7", "docker/dockerfile:1.7"));
+    assert_eq!(
+        found[0],
+        site(1, "docker/dockerfile:1.7", "docker/dockerfile:1.7")
+    );
     assert_eq!(found.len(), 2);
     // After a comment, a blank line or an instruction it is a comment.
     for text in [
@@ -183,7 +186,11 @@ fn run_mount_from_an_image_not_a_stage() {
     let text = "FROM golang:1.22 AS build\nRUN --mount=type=cache,target=/root/.cache --mount=type=bind,from=build,target=/src \\\n    --mount=type=bind,from=alpine,source=/etc,target=/x make\nRUN --mount=from=ghcr.io/org/tools:2,target=/t true\nRUN --mount=type=bind,from=$IMG,target=/y true\n";
     let found = images(text);
     let names: Vec<(usize, String)> = found.into_iter().map(|s| (s.0, s.1)).collect();
-    let want = [(1, "golang:1.22"), (3, "alpine"), (4, "ghcr.io/org/tools:2")];
+    let want = [
+        (1, "golang:1.22"),
+        (3, "alpine"),
+        (4, "ghcr.io/org/tools:2"),
+    ];
     let want: Vec<(usize, String)> = want.iter().map(|(l, s)| (*l, s.to_string())).collect();
     assert_eq!(names, want);
     assert_eq!(skips(text).len(), 1);

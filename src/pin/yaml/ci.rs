@@ -128,7 +128,11 @@ impl<'a> Scanner<'a> {
         let containers = resources.and_then(|r| self.get(r, "containers"));
         let mut names = Vec::new();
         for entry in self.items(containers) {
-            names.extend(self.get(entry, "container").map(|n| self.resolve(n)).and_then(scalar));
+            names.extend(
+                self.get(entry, "container")
+                    .map(|n| self.resolve(n))
+                    .and_then(scalar),
+            );
             self.image(self.get(entry, "image"), "");
         }
         self.azure_containers(root, &names);

@@ -68,7 +68,12 @@ impl<'a> Scanner<'a> {
     }
 
     /// The digest written after the tag, inside the `tag` value.
-    pub(super) fn tag_site(&mut self, tag: Option<&'a Node>, image: &str, lines: RangeInclusive<usize>) {
+    pub(super) fn tag_site(
+        &mut self,
+        tag: Option<&'a Node>,
+        image: &str,
+        lines: RangeInclusive<usize>,
+    ) {
         let Some(Node::Scalar {
             value, style, at, ..
         }) = tag.map(|t| self.resolve(t))
@@ -95,8 +100,15 @@ impl<'a> Scanner<'a> {
             let reason = "its digest: comes from a merge, which ddigest does not edit";
             return self.found.unpinnable(*lines.start(), image, reason);
         };
-        let (Node::Scalar { at: key_at, .. }, Node::Scalar { value: digest, style, at, .. }) =
-            (key, value)
+        let (
+            Node::Scalar { at: key_at, .. },
+            Node::Scalar {
+                value: digest,
+                style,
+                at,
+                ..
+            },
+        ) = (key, value)
         else {
             return;
         };
@@ -109,7 +121,13 @@ impl<'a> Scanner<'a> {
                 (span, Form::Digest)
             }
             _ if digest.is_empty() => match self.after_colon(*key_at + "digest".len()) {
-                Some((at, before)) => (at..at, Form::Insert { before, after: String::new() }),
+                Some((at, before)) => (
+                    at..at,
+                    Form::Insert {
+                        before,
+                        after: String::new(),
+                    },
+                ),
                 None => return,
             },
             _ => {

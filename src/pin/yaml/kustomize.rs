@@ -3,7 +3,8 @@
 //! digest goes into the entry's `digest` key: replaced when it is there,
 //! else a `digest:` line is added after the entry's last line, at the
 //! indentation of its keys and with the file's line endings. A `newTag`
-//! holding `@sha256:` is pinned there already and stays where it is.
+//! holding `@sha256:` is pinned there already and stays where it is, as
+//! does a `newName` that carries its own `@sha256:` (and maybe a tag).
 
 use super::{scalar, variable_reason, Node, Scanner};
 use crate::pin::site::{line_of, Form, Site};
@@ -31,7 +32,14 @@ impl<'a> Scanner<'a> {
             return;
         };
         let new_tag = text_of("newTag").filter(|t| !t.is_empty());
-        let image = format!("{name}:{}", new_tag.unwrap_or("latest"));
+        // `newName: awesome/postgres:11` carries its own tag (or digest).
+        let last = name.rsplit('/').next().unwrap_or(name);
+        let named_tag = last.contains(':') || last.contains('@');
+        let image = match new_tag {
+            Some(tag) => format!("{name}:{tag}"),
+            None if named_tag => name.to_string(),
+            None => format!("{name}:latest"),
+        };
         let lines = self.lines(entry);
         let line = node("newTag").map_or(*lines.start(), |t| line_of(self.text, self.start(t)));
         if let Some(reason) = variable_reason(&image) {
@@ -41,6 +49,9 @@ impl<'a> Scanner<'a> {
             self.digest_site(entry, &image, lines);
         } else if new_tag.is_some_and(|t| t.contains('@')) {
             self.tag_site(node("newTag"), &image, lines);
+        } else if new_tag.is_none() && name.contains('@') {
+            let written = node("newName").filter(|_| text_of("newName") == Some(name));
+            self.tag_site(written.or(node("name")), &image, lines);
         } else {
             self.digest_line(entry, line, &image);
         }
@@ -64,7 +75,11 @@ impl<'a> Scanner<'a> {
             return self.found.unpinnable(line, image, reason);
         }
         let end = self.end_of(entry);
-        let eol = if self.text.contains("\r\n") { "\r\n" } else { "\n" };
+        let eol = if self.text.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
         let indent = " ".repeat(indent.chars().count());
         let (at, form) = match self.text[end..].find('\n') {
             Some(n) => (

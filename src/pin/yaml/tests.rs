@@ -160,3 +160,177 @@ fn a_variable_is_skipped_by_design_however_it_is_written() {
     assert_eq!(skips.len(), 1);
     assert!(skips[0].by_design, "{skips:?}");
 }
+
+fn pinned(text: &str, rules: Rules) -> String {
+    let found = scan(text, rules).unwrap();
+    let digest = crate::digest::Digest::parse(&format!("sha256:{}", "a".repeat(64))).unwrap();
+    let edits: Vec<crate::pin::edit::Edit> = found
+        .sites
+        .iter()
+        .map(|s| crate::pin::edit::Edit {
+            span: s.span.clone(),
+            text: s.pinned(true, &digest).unwrap(),
+        })
+        .collect();
+    String::from_utf8(crate::pin::edit::apply(text.as_bytes(), &edits)).unwrap()
+}
+
+fn images(text: &str, rules: Rules) -> Vec<(usize, String)> {
+    let found = scan(text, rules).unwrap();
+    found.sites.into_iter().map(|s| (s.line, s.image)).collect()
+}
+
+#[test]
+fn helm_maps_at_any_depth_and_image_strings() {
+    let text = "image:\n  registry: docker.io\n  repository: bitnami/redis\n  tag: 7.2.4\n  pullPolicy: IfNotPresent\nsidecar:\n  image: busybox:1.36\nbase: &base\n  repository: nginx\n  tag: \"1.27\"\nother:\n  - *base\n  - repository: envoy\n    tag: v1.30\n    digest: \"\"\nlegacy:\n  image: app\n  tag: \"2\"\nnotag:\n  repository: chart/app\nversioned:\n  repository: chart/app\n  version: 2.1.3\nnum:\n  repository: numeric\n  tag: 1.20\ninline_image: nginx:1.18\n";
+    assert_eq!(
+        images(text, Rules::Helm),
+        [
+            at(4, "docker.io/bitnami/redis:7.2.4"),
+            at(7, "busybox:1.36"),
+            at(10, "nginx:1.27"),
+            at(15, "envoy:v1.30"),
+            at(26, "numeric:1.20")
+        ]
+    );
+    let a = "a".repeat(64);
+    let out = pinned(text, Rules::Helm);
+    assert!(out.contains(&format!("  tag: 7.2.4@sha256:{a}\n")));
+    assert!(out.contains(&format!("  tag: \"1.27@sha256:{a}\"\n")));
+    assert!(out.contains(&format!("    tag: v1.30\n    digest: \"sha256:{a}\"\n")));
+    let skips: Vec<usize> = scan(text, Rules::Helm)
+        .unwrap()
+        .skips
+        .iter()
+        .map(|s| s.line)
+        .collect();
+    assert_eq!(skips, [20, 22]);
+}
+
+#[test]
+fn helm_empty_plain_digest_is_filled() {
+    let text = "image:\n  repository: nginx\n  tag: 1.27\n  digest:\n  pullPolicy: Always\n";
+    let a = "a".repeat(64);
+    assert_eq!(
+        pinned(text, Rules::Helm),
+        format!("image:\n  repository: nginx\n  tag: 1.27\n  digest: sha256:{a}\n  pullPolicy: Always\n")
+    );
+}
+
+#[test]
+fn kustomize_digest_replaced_or_a_line_added() {
+    let text = "apiVersion: kustomize.config.k8s.io/v1beta1\r\nkind: Kustomization\r\nimages:\r\n- name: postgres\r\n  newName: my-registry/my-postgres\r\n  newTag: v1 # pinned below\r\n- name: nginx\r\n  newTag: \"1.8.0\"\r\n  digest: sha256:0000000000000000000000000000000000000000000000000000000000000000\r\n- name: alpine\r\n- name: app\r\n  newTag: 2@sha256:1111111111111111111111111111111111111111111111111111111111111111\r\n- {name: flow, newTag: \"1\"}";
+    let found = scan(text, Rules::Kustomize).unwrap();
+    let images: Vec<(usize, &str)> = found
+        .sites
+        .iter()
+        .map(|s| (s.line, s.image.as_str()))
+        .collect();
+    assert_eq!(images[0], (6, "my-registry/my-postgres:v1"));
+    assert_eq!(images[1].0, 9);
+    assert!(images[1].1.starts_with("nginx:1.8.0@sha256:0000"));
+    assert_eq!(images[2], (10, "alpine:latest"));
+    assert_eq!(images[3].0, 12);
+    assert_eq!(found.skips.len(), 1, "the flow entry");
+    let a = "a".repeat(64);
+    let out = pinned(text, Rules::Kustomize);
+    assert!(out.contains(&format!(
+        "  newTag: v1 # pinned below\r\n  digest: sha256:{a}\r\n- name: nginx"
+    )));
+    assert!(out.contains(&format!(
+        "  digest: sha256:{a}\r\n- name: alpine\r\n  digest: sha256:{a}\r\n- name: app"
+    )));
+    assert!(out.contains(&format!("newTag: 2@sha256:{a}\r\n")));
+}
+
+#[test]
+fn gitlab_jobs_default_and_services() {
+    let text = "spec:\n  inputs:\n    version:\n---\nimage: ruby:3.3\nvariables:\n  IMAGE: not-this:1\ndefault:\n  image:\n    name: node:20\n    entrypoint: [\"\"]\n  services:\n    - postgres:16\n.hidden:\n  image: alpine:3.20\ntest:\n  image: golang:$[[ inputs.version ]]\n  services:\n    - name: redis:7\n      alias: cache\nstages: [build]\n";
+    assert_eq!(
+        images(text, Rules::GitLab),
+        [
+            at(5, "ruby:3.3"),
+            at(10, "node:20"),
+            at(13, "postgres:16"),
+            at(15, "alpine:3.20"),
+            at(19, "redis:7")
+        ]
+    );
+    assert_eq!(scan(text, Rules::GitLab).unwrap().skips.len(), 1);
+}
+
+#[test]
+fn other_ci_systems() {
+    let bitbucket = "image: atlassian/default-image:4\ndefinitions:\n  services:\n    docker:\n      memory: 2048\n    db:\n      image:\n        name: mysql:8\n  steps:\n    - step: &build\n        image: node:20\n        script: [npm ci]\npipelines:\n  default:\n    - step: *build\n    - parallel:\n        - step:\n            image: python:3.12\n            script:\n              - pipe: atlassian/aws-s3-deploy:1.1.0\n";
+    assert_eq!(
+        images(bitbucket, Rules::Bitbucket),
+        [
+            at(1, "atlassian/default-image:4"),
+            at(8, "mysql:8"),
+            at(11, "node:20"),
+            at(18, "python:3.12")
+        ]
+    );
+    let circle = "version: 2.1\nexecutors:\n  py:\n    docker:\n      - image: cimg/python:3.12\njobs:\n  build:\n    docker:\n      - image: cimg/go:1.22\n        auth: {username: x}\n      - image: cimg/postgres:<< parameters.pg >>\n  vm:\n    machine:\n      image: ubuntu-2204:current\n";
+    assert_eq!(
+        images(circle, Rules::CircleCi),
+        [at(5, "cimg/python:3.12"), at(9, "cimg/go:1.22")]
+    );
+    let drone = "kind: pipeline\nsteps:\n- name: test\n  image: golang:1.22\nservices:\n- name: db\n  image: postgres:16\n---\nsteps:\n  build:\n    image: node:20\nservices:\n  cache:\n    image: redis:7\nclone:\n  git:\n    image: woodpeckerci/plugin-git:2\n";
+    assert_eq!(
+        images(drone, Rules::Drone),
+        [
+            at(4, "golang:1.22"),
+            at(7, "postgres:16"),
+            at(11, "node:20"),
+            at(14, "redis:7"),
+            at(17, "woodpeckerci/plugin-git:2")
+        ]
+    );
+    let azure = "resources:\n  containers:\n  - container: linux\n    image: ubuntu:22.04\ncontainer: linux\njobs:\n- job: a\n  container: node:20\n- job: b\n  container:\n    image: python:3.12\n    options: --hostname x\n- job: c\n  container: $[ variables.img ]\n";
+    assert_eq!(
+        images(azure, Rules::Azure),
+        [
+            at(4, "ubuntu:22.04"),
+            at(8, "node:20"),
+            at(11, "python:3.12")
+        ]
+    );
+    let cloudbuild = "steps:\n- name: gcr.io/cloud-builders/docker\n  args: [build, .]\n- name: 'ubuntu:22.04'\nimages: [gcr.io/p/app]\n";
+    assert_eq!(
+        images(cloudbuild, Rules::CloudBuild),
+        [at(2, "gcr.io/cloud-builders/docker"), at(4, "ubuntu:22.04")]
+    );
+}
+
+#[test]
+fn tekton_and_argo_at_any_depth() {
+    let text = "apiVersion: tekton.dev/v1\nkind: Task\nspec:\n  stepTemplate:\n    image: alpine:3.20\n  steps:\n    - name: build\n      image: golang:1.22\n  sidecars:\n    - image: docker:dind\n---\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\nspec:\n  templates:\n  - name: a\n    container:\n      image: python:3.12\n  - name: b\n    script:\n      image: node:20\n  - name: steps\n    steps:\n    - - name: s\n        template: a\n";
+    assert_eq!(
+        images(text, Rules::ByContent),
+        [
+            at(5, "alpine:3.20"),
+            at(8, "golang:1.22"),
+            at(10, "docker:dind"),
+            at(18, "python:3.12"),
+            at(21, "node:20")
+        ]
+    );
+}
+
+#[test]
+fn compose_defaults_pinned_whole_and_noted_otherwise() {
+    let text = "services:\n  a:\n    image: ${A:-redis:7}\n  b:\n    image: ${REG:-docker.io}/nginx:1\n  c:\n    image: ${C:?set C}\n  d:\n    image: ${D:-${E:-x:1}}\n  e:\n    image: ${E-alpine:3}\n";
+    assert_eq!(
+        images(text, Rules::Compose),
+        [at(3, "redis:7"), at(11, "alpine:3")]
+    );
+    let skips = scan(text, Rules::Compose).unwrap().skips;
+    let reasons: Vec<&str> = skips.iter().map(|s| s.reason.as_str()).collect();
+    assert!(
+        reasons[0].contains("only part of the reference"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("requires the variable"), "{reasons:?}");
+    assert!(reasons[2].contains("nested default"), "{reasons:?}");
+}
