@@ -12,6 +12,7 @@ mod faults;
 mod figures;
 mod formats;
 mod pin;
+mod pin_kinds;
 mod pin_real;
 mod platform;
 mod platform_rules;

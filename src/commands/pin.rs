@@ -15,7 +15,8 @@ use crate::pin::files::write_atomic;
 use crate::pin::finding::{Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
-use crate::pin::session::{answer, say_failure, scan_and_look_up};
+use crate::pin::session::{answer, say_failure, scan_and_look_up, unpinned};
+use crate::pin::site::Form;
 use crate::reference::Reference;
 use crate::resolve::{PinnedGone, ResolveError};
 
@@ -132,7 +133,12 @@ fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Statu
         if text != site.text {
             finding.status = Site::Pinned;
             finding.pinned = Some(new.to_string());
-            planned.said.push(format!("{}: {text}", file.at(site)));
+            // A digest written apart from its reference is said with it.
+            let shown = match site.form {
+                Form::Reference => text.clone(),
+                _ => format!("{}@{new}", unpinned(&site.image)),
+            };
+            planned.said.push(format!("{}: {shown}", file.at(site)));
             planned.edits.push(Edit {
                 span: site.span.clone(),
                 text,
