@@ -16,7 +16,7 @@ use std::path::Path;
 const FILES: &[(&str, &str)] = &[
     (
         "Dockerfile",
-        "# syntax=docker/dockerfile:1\n\
+        "# syntax={R}/dockerfile:1{@dockerfile}\n\
          ARG BASE={R}/node:16\n\
          ARG GO_VERSION=1.22\n\
          \n\
@@ -121,6 +121,7 @@ fn setup() -> Repo {
         ("busybox", "busybox", "latest"),
         ("redis", "redis", "7"),
         ("postgres", "postgres", "16"),
+        ("dockerfile", "dockerfile", "1"),
     ] {
         digests.insert(key, pusher.image(repo, tag, true, "linux/amd64").digest);
     }
@@ -213,13 +214,14 @@ fn pins_every_file_kind_in_place_and_a_second_run_changes_nothing() {
             ".github/workflows/ci.yml:11: {r}/alpine:3.20@{}",
             d["alpine"]
         ),
+        format!("Dockerfile:1: {r}/dockerfile:1@{}", d["dockerfile"]),
         format!("Dockerfile:2: {r}/node:16@{}", d["node16"]),
         format!("Dockerfile:5: {r}/golang:${{GO_VERSION}}@{}", d["golang"]),
         format!("Dockerfile:11: {r}/nginx:1.25@{}", d["nginx"]),
     ];
     let stdout: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(stdout[..6], expected_stdout, "{}", run.stdout);
-    assert_eq!(stdout.len(), 14, "one line per edit: {}", run.stdout);
+    assert_eq!(stdout[..7], expected_stdout, "{}", run.stdout);
+    assert_eq!(stdout.len(), 15, "one line per edit: {}", run.stdout);
     for skip in [
         "ddigest: Dockerfile:8: build: skipped: build is an earlier build stage\n",
         "ddigest: Dockerfile:12: scratch: skipped: scratch is no image\n",
@@ -229,9 +231,9 @@ fn pins_every_file_kind_in_place_and_a_second_run_changes_nothing() {
     ] {
         assert!(run.stderr.contains(skip), "{skip:?} in {}", run.stderr);
     }
-    // One request per distinct image: 8 HEADs for 14 references in 5 files.
-    let heads = manifest_requests(&repo.registry, 8);
-    assert_eq!(heads.len(), 8, "{heads:?}");
+    // One request per distinct image: 9 HEADs for 15 references in 5 files.
+    let heads = manifest_requests(&repo.registry, 9);
+    assert_eq!(heads.len(), 9, "{heads:?}");
     assert!(heads
         .iter()
         .all(|(method, _, status)| method == "HEAD" && *status == 200));

@@ -22,7 +22,7 @@ const FILES: &[(&str, &str)] = &[
         "chart/values.yaml",
         "image:\n  registry: {R}\n  repository: library/nginx\n  tag: \"1.27\"\n  digest: \"{=nginx}\"\n\
          cache:\n  image:\n    repository: {R}/redis\n    tag: 7{@redis}  # a number, kept as written\n\
-         ignored:\n  repository: {R}/alpine   # ddigest: ignore\n  tag: \"3.20\"\n\
+         ignored:\n  repository: {R}/missing   # ddigest: ignore\n  tag: \"3.20\"\n\
          sidecar:\n  image: {R}/alpine:3.20{@alpine}\n\
          legacy:\n  image: chart-name\n  tag: \"1\"\n\
          noTag:\n  repository: {R}/redis\n",
@@ -51,7 +51,7 @@ const FILES: &[(&str, &str)] = &[
     ),
     (
         "quadlet/cache.image",
-        "[Image]\n# ddigest: ignore\nImage={R}/redis:7\n",
+        "[Image]\n# ddigest: ignore\nImage={R}/missing:1\n",
     ),
     (
         "docker-bake.hcl",

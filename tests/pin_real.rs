@@ -44,7 +44,6 @@ fn real_dir() -> PathBuf {
 struct Expected {
     file: String,
     line: usize,
-    text: String,
     image: String,
 }
 
@@ -57,7 +56,6 @@ fn expected() -> (Vec<Expected>, BTreeMap<String, Value>) {
             sites.push(Expected {
                 file: file.clone(),
                 line: site[0].as_u64().unwrap_or(0) as usize,
-                text: site[1].as_str().unwrap_or_default().to_string(),
                 image: site[2].as_str().unwrap_or_default().to_string(),
             });
         }

@@ -199,40 +199,26 @@ impl Reader<'_> {
             .blocks
             .last()
             .map(|(kind, labels)| (kind.as_str(), labels.first()));
-        match (self.rules, name, block) {
-            (Rules::Bake, "contexts", Some(("target", _))) => {
-                if let Value::Object(pairs) = value {
-                    for (_, context) in pairs {
-                        self.image(context, "docker-image://");
-                    }
+        if self.rules == Rules::Bake {
+            if let (Value::Object(pairs), "contexts", Some(("target", _))) = (value, name, block) {
+                for (_, context) in pairs {
+                    self.image(context, "docker-image://");
                 }
             }
-            (Rules::Terraform, "image", Some(("container" | "init_container", _))) => {
-                if self.in_resource("kubernetes_") {
-                    self.image(value, "");
-                }
-            }
-            (Rules::Terraform, "name", Some(("resource", Some(label))))
-                if label == "docker_image" && self.blocks.len() == 1 =>
-            {
-                self.image(value, "")
-            }
-            (Rules::Terraform, "image", Some(("resource", Some(label))))
-                if label == "docker_container" && self.blocks.len() == 1 =>
-            {
-                self.image(value, "")
-            }
-            (Rules::Terraform, "image", Some(("container_spec", _)))
-                if self.in_resource("docker_service") =>
-            {
-                self.image(value, "")
-            }
-            (Rules::Terraform, "name", Some(("data", Some(label))))
-                if label == "docker_registry_image" && self.blocks.len() == 1 =>
-            {
-                self.image(value, "")
-            }
-            _ => {}
+            return;
+        }
+        let top = self.blocks.len() == 1;
+        let label = |want: &str| block.is_some_and(|(_, l)| l.is_some_and(|l| l == want));
+        let is_image = match (name, block.map(|(kind, _)| kind)) {
+            ("image", Some("container" | "init_container")) => self.in_resource("kubernetes_"),
+            ("image", Some("container_spec")) => self.in_resource("docker_service"),
+            ("image", Some("resource")) => top && label("docker_container"),
+            ("name", Some("resource")) => top && label("docker_image"),
+            ("name", Some("data")) => top && label("docker_registry_image"),
+            _ => false,
+        };
+        if is_image {
+            self.image(value, "");
         }
     }
 
