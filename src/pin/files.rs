@@ -219,6 +219,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exclude_reads_like_gitignore_lines() {
+        let patterns = ["/build", "*.tf", "!keep.tf", "vendor/*", "!vendor/ours"];
+        let exclude = Exclude::new(&patterns.map(String::from)).unwrap();
+        let out = |p: &str, dir: bool| exclude.excludes(Path::new(p), dir);
+        assert!(out("build", true));
+        assert!(out("./build/Dockerfile", false));
+        assert!(!out("app/build/Dockerfile", false), "a leading / anchors");
+        assert!(out("infra/main.tf", false));
+        assert!(!out("infra/keep.tf", false), "a later ! re-includes");
+        assert!(out("vendor/x/Dockerfile", false));
+        assert!(!out("vendor/ours", true));
+        assert!(!out("../elsewhere/main.tf", false), "outside the folder");
+        assert!(!Exclude::default().excludes(Path::new("main.tf"), false));
+        assert!(Exclude::new(&["{a,b".to_string()]).is_err());
+    }
+
+    #[test]
     fn kinds_by_name() {
         let kind = |p: &str| kind_of(Path::new(p), false);
         assert_eq!(kind("Dockerfile"), Some(Kind::Dockerfile));

@@ -44,6 +44,20 @@ enum Value {
     Other,
 }
 
+/// Whether a Terraform configuration has any of the resources whose images
+/// ddigest pins: one that has none is no loss when it cannot be read.
+pub fn may_name_images(text: &str) -> bool {
+    [
+        "kubernetes_",
+        "docker_image",
+        "docker_registry_image",
+        "docker_container",
+        "docker_service",
+    ]
+    .iter()
+    .any(|word| text.contains(word))
+}
+
 /// The images in `text`; an error says what could not be read and where.
 pub fn scan(text: &str, rules: Rules) -> Result<Found, String> {
     let tokens = tokens(text)?;
@@ -74,6 +88,16 @@ struct Reader<'t> {
 }
 
 impl Reader<'_> {
+    /// What went wrong, at the line of the token reached.
+    fn error(&self, what: &str) -> String {
+        let at = self
+            .tokens
+            .get(self.at)
+            .or(self.tokens.last())
+            .map_or(0, |(_, at)| *at);
+        at_line(self.text, at, what)
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.at).map(|(t, _)| t)
     }
@@ -87,7 +111,7 @@ impl Reader<'_> {
     /// A body: attributes and blocks, up to a `}` (left for the caller).
     fn body(&mut self, depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
-            return Err("nested too deep".into());
+            return Err(self.error("nested too deep"));
         }
         loop {
             match self.peek() {
@@ -123,14 +147,14 @@ impl Reader<'_> {
         self.blocks.pop();
         match self.next() {
             Some(Token::Close(b'}')) => Ok(()),
-            _ => Err("a block is not closed".into()),
+            _ => Err(self.error("a block is not closed")),
         }
     }
 
     /// An expression up to the end of its line, a comma or a closing bracket.
     fn expression(&mut self, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
-            return Err("nested too deep".into());
+            return Err(self.error("nested too deep"));
         }
         let value = match self.next() {
             Some(Token::Str { raw, span }) => Value::Str { raw, span },
@@ -168,7 +192,7 @@ impl Reader<'_> {
                     self.expression(depth + 1)?;
                     continue;
                 }
-                None => return Err("an object is not closed".into()),
+                None => return Err(self.error("an object is not closed")),
             };
             if self.peek() == Some(&Token::Assign) {
                 self.at += 1;
@@ -185,10 +209,10 @@ impl Reader<'_> {
                 Some(Token::Open(_)) => open += 1,
                 Some(Token::Close(_)) => open -= 1,
                 Some(_) => {}
-                None => return Err("a bracket is not closed".into()),
+                None => return Err(self.error("a bracket is not closed")),
             }
             if open > MAX_DEPTH + depth {
-                return Err("nested too deep".into());
+                return Err(self.error("nested too deep"));
             }
         }
         Ok(())

@@ -78,9 +78,13 @@ pub fn scan_paths(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Scanned>, bool) 
     }
     let mut out = Vec::new();
     for (path, kind) in files {
-        let scanned = match read(&path) {
+        // `*.image` and `*.container` are Quadlet units only when they are
+        // text; a disk image so named is passed over without a word.
+        let quiet = kind == Kind::Quadlet;
+        let scanned = match read(&path, quiet) {
             Ok(Some(bytes)) => scan_file(path.clone(), kind, bytes),
             Ok(None) => Ok(None),
+            Err(_) if quiet => Ok(None),
             Err(why) => Err(why),
         };
         match scanned {
@@ -95,14 +99,16 @@ pub fn scan_paths(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Scanned>, bool) 
     (out, ok)
 }
 
-/// The file's bytes; `None` (said on stderr) for a file too large to be
-/// one ddigest edits; an error for one it cannot read as text.
-fn read(path: &Path) -> Result<Option<Vec<u8>>, String> {
+/// The file's bytes; `None` (said on stderr unless `quiet`) for a file too
+/// large to be one ddigest edits; an error for one it cannot read as text.
+fn read(path: &Path, quiet: bool) -> Result<Option<Vec<u8>>, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read: {e}"))?
         .len();
     if size > MAX_FILE_BYTES {
-        say(&path.display().to_string(), "skipped: larger than 4 MiB");
+        if !quiet {
+            say(&path.display().to_string(), "skipped: larger than 4 MiB");
+        }
         return Ok(None);
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
@@ -142,7 +148,12 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
         Kind::DevContainer => json::scan(&text, json::Rules::DevContainer).map_err(unreadable)?,
         Kind::BakeJson => json::scan(&text, json::Rules::Bake).map_err(unreadable)?,
         Kind::BakeHcl => hcl::scan(&text, hcl::Rules::Bake).map_err(unreadable)?,
-        Kind::Terraform => hcl::scan(&text, hcl::Rules::Terraform).map_err(unreadable)?,
+        Kind::Terraform => match hcl::scan(&text, hcl::Rules::Terraform) {
+            Ok(found) => found,
+            // A configuration that names no image need not be read at all.
+            Err(_) if !hcl::may_name_images(&text) => return Ok(None),
+            Err(why) => return Err(unreadable(why)),
+        },
     };
     let (mut found, _) = remove_ignored(&text, found, comments(kind));
     for site in &mut found.sites {
