@@ -428,11 +428,7 @@ mod tests {
     use super::*;
 
     fn sites(text: &str, rules: Rules) -> Vec<(usize, String)> {
-        let found = scan(text, rules).unwrap();
-        for site in &found.sites {
-            assert_eq!(&text[site.span.clone()], site.text);
-        }
-        found.sites.into_iter().map(|s| (s.line, s.text)).collect()
+        crate::pin::site::checked_sites(text, scan(text, rules).unwrap())
     }
 
     #[test]

@@ -137,6 +137,15 @@ pub fn pinned_text(text: &str, has_tag: bool, digest: &Digest) -> Option<String>
     }
 }
 
+/// For tests: each site's line and text, once its span is seen to hold it.
+#[cfg(test)]
+pub fn checked_sites(text: &str, found: Found) -> Vec<(usize, String)> {
+    for site in &found.sites {
+        assert_eq!(&text[site.span.clone()], site.text, "{site:?}");
+    }
+    found.sites.into_iter().map(|s| (s.line, s.text)).collect()
+}
+
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &str, offset: usize) -> usize {
     1 + text.as_bytes()[..offset.min(text.len())]
