@@ -273,6 +273,30 @@ fn real_world_files_are_pinned_against_the_registry() {
         let theirs = theirs.is_some_and(|d| !ours.iter().any(|o| o == d));
         assert!(named || theirs, "{line}");
     }
+
+    // Tags move (another image pushed under them): check names the line
+    // that holds each digest — a Helm tag, an added kustomize `digest:`
+    // line, a Quadlet `Image=`, a Terraform `name`.
+    for (repo, tag) in [
+        ("docker.io/library/nginx", "1.16.1"),
+        ("docker.io/library/node", "v0.1.0"),
+        ("localhost/imagename", "latest"),
+        ("docker.io/library/nginx", "1.7.8"),
+    ] {
+        let (domain, path) = repo.split_once('/').expect("domain/path");
+        let repo = format!("{}/{path}", mount(domain));
+        pusher.image(&repo, tag, true, "linux/arm64");
+    }
+    let moved = dd.run_in(work.path(), &["check", "."]);
+    assert_ne!(moved.code, 0, "{}", moved.stdout);
+    for at in [
+        "renovate/helm-values/default_chart_init/values.yaml:9: nginx:1.16.1 pinned to",
+        "renovate/kustomize/image-versions/kustomization.yaml:6: node:v0.1.0 pinned to",
+        "podman/test/e2e/quadlet/basic.container:21: localhost/imagename:latest pinned to",
+        "renovate/terraform/docker.tf:9: nginx:1.7.8 pinned to",
+    ] {
+        assert!(moved.stdout.contains(at), "{at} in {}", moved.stdout);
+    }
 }
 
 /// `FILE:LINE` of each reference expected.json says ddigest cannot edit.
