@@ -52,7 +52,10 @@ pub enum Command {
     /// --referrers, the artifacts that refer to it.
     Ls(LsArgs),
     /// Pin the image references in Dockerfiles, compose files, Kubernetes
-    /// manifests and GitHub Actions workflows to their digests, in place.
+    /// manifests, Helm values, kustomizations, CI configurations (GitHub,
+    /// GitLab, Bitbucket, CircleCI, Drone, Woodpecker, Azure, Cloud Build),
+    /// dev containers, Quadlet units, bake files and Terraform to their
+    /// digests, in place; `ddigest: ignore` comments opt a reference out.
     Pin(PinArgs),
     /// Check that every pinned reference's tag still points at its digest
     /// and that the digest still exists; exit 1 listing each drifted pin.
