@@ -5,9 +5,10 @@
 //! `version` key instead) is the chart's appVersion's business and is
 //! skipped with a note. A string is an image only under a key named
 //! `image`, and not when that map also holds `registry`, `tag` or `digest`
-//! (then the string is something else, such as a pull policy's partner).
+//! (then the string is one part of an image spelled in several keys).
 //! Anchored maps are pinned once, where the anchor stands.
 
+use super::events::Style;
 use super::spans::scalar_span;
 use super::{scalar, variable_reason, Node, Scanner};
 use crate::pin::site::{line_of, Form, Site};
@@ -112,14 +113,16 @@ impl<'a> Scanner<'a> {
         else {
             return;
         };
+        // `digest:`, `digest: ""` and `digest: null` (or `~`) hold none yet.
+        let plain = *style == Style::Plain;
+        let null = plain && matches!(digest.as_str(), "null" | "Null" | "NULL" | "~");
         let pinned = match digest.as_str() {
+            _ if null => image.to_string(),
             "" => image.to_string(),
             digest => format!("{image}@{digest}"),
         };
         let (span, form) = match scalar_span(self.text, *at, *style, digest) {
-            Some(span) if !(digest.is_empty() && *style == super::events::Style::Plain) => {
-                (span, Form::Digest)
-            }
+            Some(span) if !(digest.is_empty() && plain) => (span, Form::Digest),
             _ if digest.is_empty() => match self.after_colon(*key_at + "digest".len()) {
                 Some((at, before)) => (
                     at..at,

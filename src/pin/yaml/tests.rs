@@ -208,6 +208,15 @@ fn helm_maps_at_any_depth_and_image_strings() {
 }
 
 #[test]
+fn helm_null_digest_is_replaced() {
+    let text = "image:\n  repository: nginx\n  tag: 1.27\n  digest: null # none yet\n";
+    let a = "a".repeat(64);
+    let out = pinned(text, Rules::Helm);
+    assert_eq!(out, text.replace("null", &format!("sha256:{a}")));
+    assert_eq!(images(text, Rules::Helm), [at(4, "nginx:1.27")]);
+}
+
+#[test]
 fn helm_empty_plain_digest_is_filled() {
     let text = "image:\n  repository: nginx\n  tag: 1.27\n  digest:\n  pullPolicy: Always\n";
     let a = "a".repeat(64);
