@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 /// The folders whose `pin --dry-run` output `pinned.diff` holds.
 const GOLDEN_FOLDERS: &[&str] = &[
     "argo-workflows",
+    "bitnami-charts",
     "buildx",
     "clipcat",
     "devcontainers-cli",

@@ -18,7 +18,13 @@ impl<'a> Scanner<'a> {
     pub(super) fn helm(&mut self, node: &'a Node) {
         match node {
             Node::Map(pairs) => {
-                if self.get(node, "repository").is_some() {
+                // `repository: ""` or a URL (a git repository to clone)
+                // makes no image map: its children are walked instead.
+                let repository = self.get(node, "repository").map(|r| self.resolve(r));
+                let names_image = repository
+                    .and_then(scalar)
+                    .is_some_and(|r| !r.is_empty() && !r.contains("://"));
+                if names_image {
                     return self.helm_map(node);
                 }
                 let beside = ["registry", "tag", "digest"];
@@ -41,7 +47,7 @@ impl<'a> Scanner<'a> {
 
     fn helm_map(&mut self, map: &'a Node) {
         let text_of = |key: &str| self.get(map, key).map(|n| self.resolve(n)).and_then(scalar);
-        let Some(repository) = text_of("repository").filter(|r| !r.is_empty()) else {
+        let Some(repository) = text_of("repository") else {
             return;
         };
         let repository_at = self.get(map, "repository").map_or(0, |n| self.start(n));

@@ -208,6 +208,15 @@ fn helm_maps_at_any_depth_and_image_strings() {
 }
 
 #[test]
+fn helm_repository_of_something_else_is_walked_into() {
+    let text = "clone:\n  repository: \"\"\n  image:\n    repository: bitnami/git\n    tag: \"2\"\ngit:\n  repository: https://github.com/x/y\n  image: alpine:3\n";
+    assert_eq!(
+        images(text, Rules::Helm),
+        [at(5, "bitnami/git:2"), at(8, "alpine:3")]
+    );
+}
+
+#[test]
 fn helm_null_digest_is_replaced() {
     let text = "image:\n  repository: nginx\n  tag: 1.27\n  digest: null # none yet\n";
     let a = "a".repeat(64);
