@@ -204,9 +204,7 @@ impl Scanner<'_> {
         let Some(value) = self.word(word).strip_prefix("--from=") else {
             return;
         };
-        let is_stage = value.bytes().all(|b| b.is_ascii_digit())
-            || self.stages.contains(&value.to_ascii_lowercase());
-        if value.is_empty() || is_stage {
+        if value.is_empty() || self.is_stage(value) {
             return;
         }
         let start = word.span.end - value.len();
@@ -215,6 +213,12 @@ impl Scanner<'_> {
             span: start..word.span.end,
         };
         self.image(&image, false);
+    }
+
+    /// Whether a `--from` names a build stage (by name or index).
+    fn is_stage(&self, value: &str) -> bool {
+        value.bytes().all(|b| b.is_ascii_digit())
+            || self.stages.contains(&value.to_ascii_lowercase())
     }
 
     /// `RUN --mount=type=…,from=IMAGE,…`: an image unless it names a stage.
@@ -230,9 +234,7 @@ impl Scanner<'_> {
             let Some(value) = field.strip_prefix("from=") else {
                 continue;
             };
-            let is_stage = value.bytes().all(|b| b.is_ascii_digit())
-                || self.stages.contains(&value.to_ascii_lowercase());
-            if value.is_empty() || is_stage || value.starts_with(['"', '\'']) {
+            if value.is_empty() || self.is_stage(value) || value.starts_with(['"', '\'']) {
                 continue;
             }
             let begin = start + "from=".len();

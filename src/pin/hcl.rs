@@ -8,7 +8,7 @@
 //! (`#`, `//`, `/* */`), heredocs and other expressions are passed over.
 //! Strings with `${…}` or `%{…}` are left alone. Pure.
 
-use super::site::{line_of, Found, Site};
+use super::site::{line_of, Found};
 use std::ops::Range;
 
 /// Nesting deeper than this is not a file ddigest edits.
@@ -255,25 +255,12 @@ impl Reader<'_> {
 
     /// Records a string (after `prefix`) as an image, or says why not.
     fn image(&mut self, value: &Value, prefix: &str) {
-        let Value::Str { raw, span } = value else {
-            return;
-        };
-        let Some(image) = raw.strip_prefix(prefix).filter(|i| !i.is_empty()) else {
-            return;
-        };
-        let line = line_of(self.text, span.start);
-        if image.contains("${") || image.contains("%{") {
-            return self
-                .found
-                .skip(line, image, "holds a variable or template expression");
+        if let Value::Str { raw, span } = value {
+            let variable = raw.contains("${") || raw.contains("%{");
+            let escaped = raw.contains('\\');
+            self.found
+                .quoted_image(self.text, raw, span, prefix, variable, escaped);
         }
-        if image.contains('\\') {
-            let reason = "is written with escapes, which ddigest does not edit";
-            return self.found.unpinnable(line, image, reason);
-        }
-        let span = span.start + prefix.len()..span.end;
-        self.found
-            .site(Site::reference(line, span, image, image.to_string()));
     }
 }
 

@@ -25,14 +25,13 @@ pub enum Comments {
     None,
 }
 
-/// `found` less the sites and skips opted out, and how many those were.
-pub fn remove_ignored(text: &str, found: Found, comments: Comments) -> (Found, usize) {
+/// `found` less the sites and skips opted out.
+pub fn remove_ignored(text: &str, found: Found, comments: Comments) -> Found {
     if comments == Comments::None || !text.contains(MARKER) {
-        return (found, 0);
+        return found;
     }
     let lines: Vec<&str> = text.lines().collect();
     let ignored = |range: RangeInclusive<usize>| opted_out(&lines, range, comments);
-    let before = found.sites.len() + found.skips.len();
     let Found { sites, skips } = found;
     let sites: Vec<_> = sites
         .into_iter()
@@ -42,8 +41,7 @@ pub fn remove_ignored(text: &str, found: Found, comments: Comments) -> (Found, u
         .into_iter()
         .filter(|s| !ignored(s.line..=s.line))
         .collect();
-    let removed = before - sites.len() - skips.len();
-    (Found { sites, skips }, removed)
+    Found { sites, skips }
 }
 
 /// Whether the lines (1-based) carry the marker.
@@ -107,18 +105,25 @@ mod tests {
         found
     }
 
+    /// What is left, and how many were removed.
+    fn remove(text: &str, lines: &[usize], comments: Comments) -> (Found, usize) {
+        let kept = remove_ignored(text, found(lines), comments);
+        let removed = lines.len() - kept.sites.len();
+        (kept, removed)
+    }
+
     #[test]
     fn inline_and_line_above() {
         let text = "a: x # ddigest: ignore\nb: y\n# ddigest: ignore\nc: z\nd: w\ne: '# ddigest: ignore'\nf: v\n";
-        let (kept, removed) = remove_ignored(text, found(&[1, 4, 6]), Comments::Hash);
+        let (kept, removed) = remove(text, &[1, 4, 6], Comments::Hash);
         let lines: Vec<usize> = kept.sites.iter().map(|s| s.line).collect();
         assert_eq!((lines, removed), (vec![6], 2));
-        let (kept, removed) = remove_ignored(text, found(&[1, 4]), Comments::WholeLineHash);
+        let (kept, removed) = remove(text, &[1, 4], Comments::WholeLineHash);
         assert_eq!((kept.sites.len(), removed), (1, 1));
         let text = "x = \"a\" // ddigest: ignore\n";
-        let (_, removed) = remove_ignored(text, found(&[1]), Comments::HashOrSlashes);
+        let (_, removed) = remove(text, &[1], Comments::HashOrSlashes);
         assert_eq!(removed, 1);
-        let (_, removed) = remove_ignored(text, found(&[1]), Comments::Hash);
+        let (_, removed) = remove(text, &[1], Comments::Hash);
         assert_eq!(removed, 0);
     }
 }

@@ -5,7 +5,7 @@
 //! `docker-image://REF`, the prefix kept. Strings are edited between their
 //! quotes, comments and everything else left as they are. Pure.
 
-use super::site::{line_of, Found, Site};
+use super::site::{line_of, Found};
 use std::ops::Range;
 
 /// Nesting deeper than this is not a file ddigest edits.
@@ -74,27 +74,15 @@ fn fields(value: &Value) -> Vec<(&str, &Value)> {
 
 /// Records the string `value` (after `prefix`) as an image, or says why not.
 fn image(text: &str, value: Option<&Value>, prefix: &str, found: &mut Found) {
-    let Some(Value::Str {
+    if let Some(Value::Str {
         value,
         span,
         escaped,
     }) = value
-    else {
-        return;
-    };
-    let Some(image) = value.strip_prefix(prefix).filter(|i| !i.is_empty()) else {
-        return;
-    };
-    let line = line_of(text, span.start);
-    if image.contains('$') || image.contains("{{") {
-        return found.skip(line, image, "holds a variable or template expression");
+    {
+        let variable = value.contains('$') || value.contains("{{");
+        found.quoted_image(text, value, span, prefix, variable, *escaped);
     }
-    if *escaped {
-        let reason = "is written with escapes, which ddigest does not edit";
-        return found.unpinnable(line, image, reason);
-    }
-    let span = span.start + prefix.len()..span.end;
-    found.site(Site::reference(line, span, image, image.to_string()));
 }
 
 struct Reader<'a> {

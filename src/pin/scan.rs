@@ -155,7 +155,7 @@ fn scan_file(path: PathBuf, kind: Kind, bytes: Vec<u8>) -> Result<Option<Scanned
             Err(why) => return Err(unreadable(why)),
         },
     };
-    let (mut found, _) = remove_ignored(&text, found, comments(kind));
+    let mut found = remove_ignored(&text, found, comments(kind));
     for site in &mut found.sites {
         site.span = site.span.start + bom..site.span.end + bom;
     }

@@ -116,6 +116,34 @@ impl Found {
         }
     }
 
+    /// A quoted string (JSON, HCL) whose value after `prefix` is an image:
+    /// `value` is what the quotes hold and `span` where; `variable` and
+    /// `escaped` say whether it holds a template or escapes, which leave
+    /// it alone (the first by design, the second as not editable).
+    pub fn quoted_image(
+        &mut self,
+        text: &str,
+        value: &str,
+        span: &Range<usize>,
+        prefix: &str,
+        variable: bool,
+        escaped: bool,
+    ) {
+        let Some(image) = value.strip_prefix(prefix).filter(|i| !i.is_empty()) else {
+            return;
+        };
+        let line = line_of(text, span.start);
+        if variable {
+            return self.skip(line, image, "holds a variable or template expression");
+        }
+        if escaped {
+            let reason = "is written with escapes, which ddigest does not edit";
+            return self.unpinnable(line, image, reason);
+        }
+        let span = span.start + prefix.len()..span.end;
+        self.site(Site::reference(line, span, image, image.to_string()));
+    }
+
     /// Sites and skips in file order.
     pub fn sorted(mut self) -> Self {
         self.sites.sort_by_key(|s| s.span.start);

@@ -169,7 +169,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// The items of a sequence (none for anything else).
-    fn items(&self, node: Option<&'a Node>) -> Vec<&'a Node> {
+    pub(super) fn items(&self, node: Option<&'a Node>) -> Vec<&'a Node> {
         match node.map(|n| self.resolve(n)) {
             Some(Node::Seq(items)) => items.iter().collect(),
             _ => Vec::new(),

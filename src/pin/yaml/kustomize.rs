@@ -11,10 +11,7 @@ use crate::pin::site::{line_of, Form, Site};
 
 impl<'a> Scanner<'a> {
     pub(super) fn kustomize(&mut self, root: &'a Node) {
-        let Some(Node::Seq(entries)) = self.get(root, "images").map(|i| self.resolve(i)) else {
-            return;
-        };
-        for entry in entries {
+        for entry in self.items(self.get(root, "images")) {
             if let Node::Map(_) = self.resolve(entry) {
                 self.kustomize_entry(entry);
             }
