@@ -17,6 +17,7 @@ pub mod local_config;
 pub mod manual;
 pub mod media_type;
 pub mod output;
+pub mod panic;
 pub mod pin;
 pub mod platform;
 pub mod progress;

@@ -10,6 +10,18 @@ use ddigest::exit::Exit;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    ddigest::panic::install_hook();
+    match std::panic::catch_unwind(run) {
+        Ok(code) => code,
+        Err(payload) => {
+            let what = ddigest::panic::message(payload.as_ref());
+            say_run(&format!("internal error: {what} (please report it)"));
+            Exit::Failed.into()
+        }
+    }
+}
+
+fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

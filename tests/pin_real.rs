@@ -70,7 +70,7 @@ fn expected() -> (Vec<Expected>, BTreeMap<String, Value>) {
 fn real_world_files_are_read_as_expected() {
     let (_, want) = expected();
     let root = real_dir();
-    let (files, ok) = scan_paths(std::slice::from_ref(&root), &Default::default());
+    let (files, ok) = scan_paths(std::slice::from_ref(&root), &Default::default(), false);
     assert!(ok, "every file of a known kind is readable");
     let mut got = BTreeMap::new();
     for file in &files {
@@ -206,7 +206,7 @@ fn real_world_files_are_pinned_against_the_registry() {
     }
     // Each site as the scanner saw it before the run, with how its digest
     // is written: it must now be there.
-    let (before, _) = scan_paths(&[real_dir()], &Default::default());
+    let (before, _) = scan_paths(&[real_dir()], &Default::default(), false);
     let mut pinned = 0;
     for file in &before {
         let name = file.path.strip_prefix(real_dir()).expect("under root");

@@ -13,11 +13,10 @@ use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up};
 use crate::pin::site::Skip;
-use crate::reference::Reference;
 
 /// `ddigest check [PATH...]`
 pub async fn run(args: CheckArgs) -> Exit {
-    let wanted = |r: &Reference| r.digest().is_some();
+    let wanted = |l: &Located| l.reference.as_ref().is_ok_and(|r| r.digest().is_some());
     let vouch = match crate::session::verifier(&args.keys, &args.transport) {
         Ok(verifier) => Vouch::Pinned(verifier),
         Err(exit) => return exit,
@@ -30,20 +29,32 @@ pub async fn run(args: CheckArgs) -> Exit {
     let Some(answers) = answers else {
         return status.exit();
     };
+    let require = args.require_pins;
     let mut findings = Vec::new();
     for file in &files {
-        for located in &file.sites {
-            findings.push(check_site(file, located, &answers, &mut status));
-        }
-        findings.extend(
+        // Each file's findings in line order: the first failure in file
+        // order sets the exit code, be it a drift or an invalid reference.
+        let mut here: Vec<(Finding, Status)> = file
+            .sites
+            .iter()
+            .map(|located| {
+                let mut own = Status::default();
+                (check_site(file, located, &answers, &mut own), own)
+            })
+            .collect();
+        here.extend(
             file.skips
                 .iter()
-                .map(|s| skipped(file, s, args.require_pins)),
+                .map(|s| (skipped(file, s, require), Status::default())),
         );
-    }
-    let require = args.require_pins;
-    if findings.iter().any(|f| f.fails(require)) {
-        status.fail(Exit::Failed);
+        here.sort_by_key(|(f, _)| (f.line, f.column));
+        for (finding, own) in here {
+            status.fail(own.exit());
+            if finding.fails(require) {
+                status.fail(Exit::Failed);
+            }
+            findings.push(finding);
+        }
     }
     let mut out = Stdout::default();
     for finding in &findings {

@@ -52,6 +52,7 @@ fn files_plan<'a>(
         client: move || crate::session::client(transport),
         // `check` (it vouches for the pins) says what moved in a drift.
         explain: matches!(vouch, Vouch::Pinned(_)),
+        verbose: transport.verbose,
         vouch,
     })
 }

@@ -11,7 +11,7 @@ use crate::exit::Failure;
 use crate::exit::Status;
 use crate::output;
 use crate::pin::edit::{apply, unified_diff, Edit};
-use crate::pin::files::write_atomic;
+use crate::pin::write::write_back;
 use crate::pin::finding::{Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
@@ -22,7 +22,10 @@ use crate::resolve::{PinnedGone, ResolveError};
 
 /// `ddigest pin [PATH...]`
 pub async fn run(args: PinArgs) -> Exit {
-    let wanted = |r: &Reference| r.digest().is_none() || (args.update && r.tag().is_some());
+    let wanted = |l: &Located| {
+        let wanted = |r: &Reference| r.digest().is_none() || (args.update && r.tag().is_some());
+        l.editable && l.reference.as_ref().is_ok_and(wanted)
+    };
     let vouch = match crate::session::verifier(&args.keys, &args.transport) {
         Ok(verifier) => Vouch::Now(verifier),
         Err(exit) => return exit,
@@ -64,11 +67,8 @@ pub async fn run(args: PinArgs) -> Exit {
                 let diff = unified_diff(&path, &file.bytes, &planned.edits);
                 out.bytes(&diff);
             }
-        } else if let Err(e) = write_atomic(&file.path, &new) {
-            say(
-                &file.path.display().to_string(),
-                &format!("cannot write: {e}"),
-            );
+        } else if let Err(why) = write_back(&file.path, &file.encoding.encode(&file.bytes), &file.encoding.encode(&new)) {
+            say(&file.path.display().to_string(), &why.to_string());
             status.fail(Exit::Failed);
         }
     }
@@ -102,6 +102,19 @@ fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Statu
             .as_ref()
             .ok()
             .and_then(|r| r.digest().map(ToString::to_string));
+        if !located.editable {
+            if update {
+                let why = "skipped: is written in a way ddigest cannot edit in place";
+                say(&file.at(site), &format!("{}: {why}", site.image));
+                finding.status = Site::Skipped;
+                finding.reason = Some(Reason {
+                    code: None,
+                    message: why.into(),
+                });
+            }
+            planned.findings.push(finding);
+            continue;
+        }
         let new = match new_digest(located, answers, update) {
             Ok(Some(digest)) => digest,
             Ok(None) => {

@@ -1,13 +1,11 @@
 //! Which files `pin` and `check` read, and how they are written back: a
 //! walk of the paths given (directories recursively, honouring .gitignore,
 //! .ignore and .git/info/exclude, `.git` itself left out, `--exclude`
-//! patterns honoured), each file's kind by its name, and atomic writes (temporary file beside the target, its
-//! mode copied, then renamed over it; symlinks are followed).
+//! patterns honoured, symlinks inside the tree followed once), and each
+//! file's kind by its name. Writing back is `write`'s.
 
 use super::yaml::Rules;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +80,9 @@ fn yaml_rules(name: &str, parent: &dyn Fn(&str) -> bool) -> Rules {
         Rules::GitLab
     } else if stem == "bitbucket-pipelines" {
         Rules::Bitbucket
-    } else if stem == "config" && parent(".circleci") {
+    } else if parent(".circleci") || name == "@orb.yml" || parent("src/executors") {
+        // Any CircleCI configuration (dynamic config's continuations too,
+        // as Renovate reads them), and an orb's source and its executors.
         Rules::CircleCi
     } else if stem == ".drone" || stem == ".woodpecker" || parent(".woodpecker") {
         Rules::Drone
@@ -148,14 +148,15 @@ impl Exclude {
 }
 
 /// The files under `paths` that `pin` reads, sorted, each once; the
-/// problems met on the way (unreadable folders) as messages.
-pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> (Vec<(PathBuf, Kind)>, Vec<String>) {
-    let mut found: Vec<(PathBuf, Kind)> = Vec::new();
-    let mut problems = Vec::new();
+/// problems met on the way (unreadable folders) as messages, and what was
+/// passed over that `-v` says (symlinks that lead out of the tree).
+pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovered {
+    let mut out = Discovered::default();
     for root in paths {
         if root.is_file() {
             if !exclude.excludes(root, false) {
-                found.extend(kind_of(root, true).map(|kind| (root.clone(), kind)));
+                let kind = kind_of(root, true);
+                out.files.extend(kind.map(|kind| (root.clone(), kind)));
             }
             continue;
         }
@@ -168,50 +169,67 @@ pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> (Vec<(PathBuf, Kind)>, 
                 entry.file_name() != ".git" && !skip.excludes(entry.path(), is_dir)
             })
             .build();
+        let inside = std::fs::canonicalize(root).ok();
         for entry in walk {
             match entry {
                 Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
                     let path = display_path(entry.path());
-                    found.extend(kind_of(&path, false).map(|kind| (path, kind)));
+                    out.files.extend(kind_of(&path, false).map(|kind| (path, kind)));
+                }
+                Ok(entry) if entry.path_is_symlink() => {
+                    out.symlink(root, inside.as_deref(), entry.path(), exclude);
                 }
                 Ok(_) => {}
-                Err(e) => problems.push(e.to_string()),
+                Err(e) => out.problems.push(e.to_string()),
             }
         }
     }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    found.dedup_by(|a, b| a.0 == b.0);
-    (found, problems)
+    out.files.sort_by(|a, b| a.0.cmp(&b.0));
+    out.files.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+/// What `discover` found.
+#[derive(Default)]
+pub struct Discovered {
+    pub files: Vec<(PathBuf, Kind)>,
+    pub problems: Vec<String>,
+    /// Passed over, said under `-v`.
+    pub passed: Vec<String>,
+}
+
+impl Discovered {
+    /// A symlink met in the walk: a file it leads to inside the tree is
+    /// read once, under the file's own path (the link's kind of name or
+    /// the file's); one outside the tree is passed over, with a word.
+    fn symlink(&mut self, root: &Path, inside: Option<&Path>, link: &Path, exclude: &Exclude) {
+        let Ok(target) = std::fs::canonicalize(link) else {
+            let shown = display_path(link).display().to_string();
+            self.passed.push(format!("{shown}: passed over: a broken symlink"));
+            return;
+        };
+        if !target.is_file() {
+            return;
+        }
+        let within = inside.and_then(|top| target.strip_prefix(top).ok());
+        let Some(relative) = within else {
+            let shown = display_path(link).display().to_string();
+            let why = format!("passed over: a symlink to {}, outside the tree", target.display());
+            self.passed.push(format!("{shown}: {why}"));
+            return;
+        };
+        let path = display_path(&root.join(relative));
+        if exclude.excludes(&path, false) {
+            return;
+        }
+        let kind = kind_of(&path, false).or_else(|| kind_of(&display_path(link), false));
+        self.files.extend(kind.map(|kind| (path, kind)));
+    }
 }
 
 /// `./a/Dockerfile` shown as `a/Dockerfile`.
 fn display_path(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_path_buf()
-}
-
-/// Replaces the file's contents all at once: readers see the old bytes or
-/// the new, never a mix. The mode is kept, and a symlink keeps pointing at
-/// the (rewritten) file it pointed at.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let target = fs::canonicalize(path)?;
-    let permissions = fs::metadata(&target)?.permissions();
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    let temp = dir.join(format!(".{name}.ddigest-{}", std::process::id()));
-    let written = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)?;
-        file.write_all(bytes)?;
-        file.set_permissions(permissions)?;
-        file.sync_all()?;
-        fs::rename(&temp, &target)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    written
 }
 
 #[cfg(test)]
@@ -274,6 +292,9 @@ mod tests {
         assert_eq!(yaml(".gitlab/ci/lint.yml"), Some(Rules::GitLab));
         assert_eq!(yaml("bitbucket-pipelines.yml"), Some(Rules::Bitbucket));
         assert_eq!(yaml(".circleci/config.yml"), Some(Rules::CircleCi));
+        assert_eq!(yaml(".circleci/test-deploy.yml"), Some(Rules::CircleCi));
+        assert_eq!(yaml("orb/src/@orb.yml"), Some(Rules::CircleCi));
+        assert_eq!(yaml("orb/src/executors/default.yml"), Some(Rules::CircleCi));
         assert_eq!(yaml("config.yml"), Some(Rules::ByContent));
         assert_eq!(yaml(".drone.yml"), Some(Rules::Drone));
         assert_eq!(yaml(".woodpecker.yml"), Some(Rules::Drone));

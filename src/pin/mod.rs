@@ -3,8 +3,8 @@
 //! configurations, dev containers, Quadlet units, bake files and Terraform,
 //! pinned to digests in place and checked for drift. Scanners
 //! (`dockerfile`, `yaml`, `json`, `hcl`, `quadlet`), opt-outs (`ignore`),
-//! edits and diffs (`site`, `edit`) are pure; `files`, `scan`, `lookup`
-//! and `session` do the I/O. The commands themselves are `commands::pin`
+//! edits and diffs (`site`, `edit`) are pure; `files`, `scan`, `lookup`,
+//! `session` and `write` do the I/O. The commands themselves are `commands::pin`
 //! and `commands::check`.
 
 pub mod dockerfile;
@@ -20,4 +20,5 @@ pub mod quadlet;
 pub mod scan;
 pub mod session;
 pub mod site;
+pub mod write;
 pub mod yaml;

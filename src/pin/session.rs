@@ -25,32 +25,34 @@ pub struct Plan<F> {
     pub vouch: Vouch,
     /// Say what moved in a drifted pin (`check`).
     pub explain: bool,
+    /// `-v`: also say what the walk passed over.
+    pub verbose: bool,
 }
 
 /// The files under the plan's paths scanned and the references `wanted`
 /// picks looked up; no answers when the client cannot even be built.
 pub async fn scan_and_look_up<F>(
     plan: Plan<F>,
-    wanted: impl Fn(&Reference) -> bool,
+    wanted: impl Fn(&Located) -> bool,
 ) -> (Vec<Scanned>, Option<Answers>, Status)
 where
     F: FnOnce() -> anyhow::Result<Client>,
 {
-    let (files, mut status) = scan(&plan.paths, &plan.exclude);
+    let (files, mut status) = scan(&plan.paths, &plan.exclude, plan.verbose);
     let answers = look_up(&files, wanted, plan, &mut status).await;
     (files, answers, status)
 }
 
 /// Scans the paths (the current folder when none); a failed read makes the
 /// status non-zero but the rest goes on.
-fn scan(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Scanned>, Status) {
+fn scan(paths: &[PathBuf], exclude: &Exclude, verbose: bool) -> (Vec<Scanned>, Status) {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() {
         &default[..]
     } else {
         paths
     };
-    let (files, ok) = scan_paths(paths, exclude);
+    let (files, ok) = scan_paths(paths, exclude, verbose);
     if files.iter().all(|f| f.sites.is_empty()) {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         say(&names.join(" "), "no image references to pin");
@@ -66,7 +68,7 @@ fn scan(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Scanned>, Status) {
 /// `None` when the client cannot even be built (said on stderr).
 async fn look_up<F>(
     files: &[Scanned],
-    wanted: impl Fn(&Reference) -> bool,
+    wanted: impl Fn(&Located) -> bool,
     plan: Plan<F>,
     status: &mut Status,
 ) -> Option<Answers>
@@ -74,9 +76,8 @@ where
     F: FnOnce() -> anyhow::Result<Client>,
 {
     let mut distinct = Distinct::default();
-    let references = files.iter().flat_map(|f| &f.sites);
-    for reference in references.filter_map(|l| l.reference.as_ref().ok()) {
-        if wanted(reference) {
+    for located in files.iter().flat_map(|f| &f.sites) {
+        if let (true, Ok(reference)) = (wanted(located), &located.reference) {
             distinct.add(reference);
         }
     }
