@@ -26,12 +26,21 @@ pub struct Descriptor {
     pub media_type: String,
     #[serde(default)]
     pub digest: String,
-    #[serde(default)]
-    pub size: u64,
+    /// `None` when what is written is not a size (`-1`, a string).
+    #[serde(default, deserialize_with = "lenient_size")]
+    pub size: Option<u64>,
     #[serde(default)]
     pub artifact_type: Option<String>,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+}
+
+/// A descriptor's size as written: any JSON value is taken, and only a
+/// non-negative integer is a size, so that a junk descriptor is read (and
+/// fails only itself) instead of making its whole manifest unreadable.
+fn lenient_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(value.as_u64())
 }
 
 impl Descriptor {

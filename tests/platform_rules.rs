@@ -177,6 +177,21 @@ fn windows_entries_are_told_apart_by_os_version() {
     assert_eq!(pick("windows(10.0.20348)/amd64").digest(), ltsc2022.digest);
     // A 2025 host runs the 2022 image (stable ABI), not the 2019 one.
     assert_eq!(pick("windows(10.0.26100)/amd64").digest(), ltsc2022.digest);
+    // No host version: containerd, on a host that is not Windows, takes the
+    // first matching entry in index order, not the newest.
+    assert_eq!(pick("windows/amd64").digest(), ltsc2019.digest);
+    p.index_of(
+        "win",
+        "newest-first",
+        false,
+        vec![
+            with_platform(&ltsc2022, win("10.0.20348.2227")),
+            with_platform(&ltsc2019, win("10.0.17763.5458")),
+        ],
+    );
+    let newest_first = format!("{}/win:newest-first", reg.host());
+    let first = dd.run(&["--platform", "windows/amd64", &newest_first]);
+    assert_eq!(first.digest(), ltsc2022.digest);
     let ls = dd.run(&["ls", "--format", "json", &reference]);
     let listing: Value = serde_json::from_str(ls.stdout.trim()).expect("json");
     let rows = listing["manifests"].as_array().expect("manifests");

@@ -243,6 +243,56 @@ fn an_index_signed_at_the_index_vouches_for_its_entries() {
     assert!(dd.run(&["--key", k, &bare]).fails(1).contains("unsigned"));
 }
 
+/// A simple-signing layer whose descriptor is junk (digest
+/// `sha256:not-a-digest`, size -1, as containers/image's tests have it): a
+/// signature that does not verify, `bad_signature`, not `unsigned`. The
+/// registry refuses such a manifest, so the fault proxy serves it.
+#[test]
+fn a_junk_signature_descriptor_is_a_bad_signature() {
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let key = TestKey::generate(KeyKind::P256);
+    let (junk, _) = image(&p, &reg, "junk");
+    let config =
+        br#"{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}"#;
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": config.len(), "digest": p.blob("app", config)},
+        "layers": [{
+            "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+            "digest": "sha256:not-a-digest",
+            "size": -1,
+            "annotations": {"dev.cosignproject.cosign/signature": "MEUCIQ=="},
+        }],
+    });
+    let bytes = serde_json::to_vec(&manifest).expect("json");
+    let sig_path = format!("/v2/app/manifests/{}", sig_tag(&junk.digest));
+    let proxy = FaultProxy::start("127.0.0.1", Some(reg.base_url()), move |seen, _| {
+        if seen.path == sig_path {
+            let oci = "application/vnd.oci.image.manifest.v1+json";
+            Fault::Answer(
+                200,
+                vec![("Content-Type".into(), oci.into())],
+                bytes.clone(),
+            )
+        } else {
+            Fault::Forward
+        }
+    });
+    let at_junk = format!("{}/app:junk", proxy.addr);
+    let dd = Ddigest::new();
+    let k = key.public_path();
+    let said = dd.run(&["--key", k, &at_junk]).fails(1).to_string();
+    assert!(said.contains("bad signature: 1 signature for"), "{said}");
+    assert!(said.contains("invalid digest"), "{said}");
+    let line = dd.run(&["--key", k, "--format", "json", &at_junk]);
+    assert_eq!(
+        json_of(line.stdout.trim())["error"]["code"],
+        "bad_signature"
+    );
+}
+
 #[test]
 fn content_a_registry_would_not_serve_fails_only_that_reference() {
     let reg = Registry::start(Auth::None, false);

@@ -14,6 +14,7 @@ mod formats;
 mod pin;
 mod pin_kinds;
 mod pin_real;
+mod pin_safety;
 mod platform;
 mod platform_rules;
 mod platform_vectors;

@@ -99,7 +99,7 @@ fn step_summary(findings: &[Finding], require_pins: bool) {
 
 /// A reference left alone: skipped, or with `--require-pins`, unpinned
 /// when it is only left alone because it cannot be edited.
-fn skipped(file: &Scanned, skip: &Skip, require_pins: bool) -> Finding {
+pub fn skipped(file: &Scanned, skip: &Skip, require_pins: bool) -> Finding {
     let status = if require_pins && !skip.by_design {
         Site::Unpinned
     } else {
@@ -109,7 +109,7 @@ fn skipped(file: &Scanned, skip: &Skip, require_pins: bool) -> Finding {
 }
 
 /// One site's finding; a failure is also said on stderr.
-fn check_site(
+pub fn check_site(
     file: &Scanned,
     located: &Located,
     answers: &Answers,

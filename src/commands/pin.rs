@@ -11,12 +11,12 @@ use crate::exit::Failure;
 use crate::exit::Status;
 use crate::output;
 use crate::pin::edit::{apply, unified_diff, Edit};
-use crate::pin::write::write_back;
 use crate::pin::finding::{Finding, Reason, Status as Site};
 use crate::pin::lookup::{Answers, Vouch};
 use crate::pin::scan::{Located, Scanned};
 use crate::pin::session::{answer, say_failure, scan_and_look_up, unpinned};
 use crate::pin::site::Form;
+use crate::pin::write::write_back;
 use crate::reference::Reference;
 use crate::resolve::{PinnedGone, ResolveError};
 
@@ -67,7 +67,11 @@ pub async fn run(args: PinArgs) -> Exit {
                 let diff = unified_diff(&path, &file.bytes, &planned.edits);
                 out.bytes(&diff);
             }
-        } else if let Err(why) = write_back(&file.path, &file.encoding.encode(&file.bytes), &file.encoding.encode(&new)) {
+        } else if let Err(why) = write_back(
+            &file.path,
+            &file.encoding.encode(&file.bytes),
+            &file.encoding.encode(&new),
+        ) {
             say(&file.path.display().to_string(), &why.to_string());
             status.fail(Exit::Failed);
         }
@@ -80,15 +84,15 @@ pub async fn run(args: PinArgs) -> Exit {
 
 /// What `pin` does to one file: its edits, a finding per reference site,
 /// and the text lines saying each change.
-struct Planned {
-    edits: Vec<Edit>,
-    findings: Vec<Finding>,
-    said: Vec<String>,
+pub struct Planned {
+    pub edits: Vec<Edit>,
+    pub findings: Vec<Finding>,
+    pub said: Vec<String>,
 }
 
 /// The edits one file gets and a finding for each of its sites; each
-/// failure is said on stderr.
-fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Status) -> Planned {
+/// failure is said on stderr. Does no other I/O (the fuzz target's way in).
+pub fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut Status) -> Planned {
     let mut planned = Planned {
         edits: Vec::new(),
         findings: Vec::new(),

@@ -174,7 +174,8 @@ pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovered {
             match entry {
                 Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => {
                     let path = display_path(entry.path());
-                    out.files.extend(kind_of(&path, false).map(|kind| (path, kind)));
+                    out.files
+                        .extend(kind_of(&path, false).map(|kind| (path, kind)));
                 }
                 Ok(entry) if entry.path_is_symlink() => {
                     out.symlink(root, inside.as_deref(), entry.path(), exclude);
@@ -186,8 +187,24 @@ pub fn discover(paths: &[PathBuf], exclude: &Exclude) -> Discovered {
     }
     out.files.sort_by(|a, b| a.0.cmp(&b.0));
     out.files.dedup_by(|a, b| a.0 == b.0);
+    once_per_file(&mut out.files);
     out
 }
+
+/// Hard links to one file found under several names: read once, under the
+/// first name, so one write pins them all.
+#[cfg(unix)]
+fn once_per_file(files: &mut Vec<(PathBuf, Kind)>) {
+    use std::os::unix::fs::MetadataExt as _;
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|(path, _)| match std::fs::metadata(path) {
+        Ok(m) if m.nlink() > 1 => seen.insert((m.dev(), m.ino())),
+        _ => true,
+    });
+}
+
+#[cfg(not(unix))]
+fn once_per_file(_: &mut Vec<(PathBuf, Kind)>) {}
 
 /// What `discover` found.
 #[derive(Default)]
@@ -205,7 +222,8 @@ impl Discovered {
     fn symlink(&mut self, root: &Path, inside: Option<&Path>, link: &Path, exclude: &Exclude) {
         let Ok(target) = std::fs::canonicalize(link) else {
             let shown = display_path(link).display().to_string();
-            self.passed.push(format!("{shown}: passed over: a broken symlink"));
+            self.passed
+                .push(format!("{shown}: passed over: a broken symlink"));
             return;
         };
         if !target.is_file() {
@@ -214,7 +232,10 @@ impl Discovered {
         let within = inside.and_then(|top| target.strip_prefix(top).ok());
         let Some(relative) = within else {
             let shown = display_path(link).display().to_string();
-            let why = format!("passed over: a symlink to {}, outside the tree", target.display());
+            let why = format!(
+                "passed over: a symlink to {}, outside the tree",
+                target.display()
+            );
             self.passed.push(format!("{shown}: {why}"));
             return;
         };

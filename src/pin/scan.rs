@@ -250,7 +250,12 @@ pub fn scan_bytes(path: &Path, kind: Kind, bytes: Vec<u8>) -> Read {
     let mut notes = Vec::new();
     let found = match found_in(&text, kind, &mut notes) {
         Ok(Some(found)) => found,
-        Ok(None) => return Read { notes, ..Read::default() },
+        Ok(None) => {
+            return Read {
+                notes,
+                ..Read::default()
+            }
+        }
         Err(why) => {
             return Read {
                 notes,
@@ -440,11 +445,18 @@ mod tests {
     #[test]
     fn a_line_of_any_text_is_compared_as_bytes() {
         // GitHub's default CodeQL workflow: `ℹ️` is 6 bytes, ending at 8.
-        assert!(!starts_with_word("    # ℹ️ Command-line programs", "image:"));
+        assert!(!starts_with_word(
+            "    # ℹ️ Command-line programs",
+            "image:"
+        ));
         assert!(!starts_with_word("é", "FROM"));
         assert!(starts_with_word("  - Image: x", "image:"));
         let text = "on: push\njobs:\n  a:\n    steps:\n    # ℹ️ Command-line programs to run using the OS shell.\n    - run: make\n";
-        let read = scan_bytes(Path::new("codeql.yml"), Kind::Yaml(yaml::Rules::Workflow), text.into());
+        let read = scan_bytes(
+            Path::new("codeql.yml"),
+            Kind::Yaml(yaml::Rules::Workflow),
+            text.into(),
+        );
         assert!(read.refused.is_none() && read.notes.is_empty());
     }
 
@@ -452,19 +464,29 @@ mod tests {
     fn a_pinned_reference_that_cannot_be_edited_is_still_a_pin() {
         let hex = "0649946c6107e35401ce940e5e6e8d700b034a0ee55293350e4db6d0793d74f9";
         let text = format!("kind: pipeline\nsteps:\n- name: a\n  image: \"amd64/node:10.0.0\\\n    @sha256:{hex}\"\n- name: b\n  image: \"node:1\\\n    4\"\n");
-        let read = scan_bytes(Path::new(".drone.yml"), Kind::Yaml(yaml::Rules::Drone), text.into());
+        let read = scan_bytes(
+            Path::new(".drone.yml"),
+            Kind::Yaml(yaml::Rules::Drone),
+            text.into(),
+        );
         let scanned = read.scanned.unwrap();
         assert_eq!(scanned.sites.len(), 1);
         let located = &scanned.sites[0];
         assert!(!located.editable);
         assert_eq!(located.site.line, 4);
-        assert_eq!(located.site.span.start, text_offset(&scanned.bytes, "amd64/node"));
+        assert_eq!(
+            located.site.span.start,
+            text_offset(&scanned.bytes, "amd64/node")
+        );
         assert!(located.reference.as_ref().unwrap().digest().is_some());
         // The one without a digest is still not pinned.
         assert_eq!(scanned.unpinnable().count(), 1);
     }
 
     fn text_offset(bytes: &[u8], what: &str) -> usize {
-        bytes.windows(what.len()).position(|w| w == what.as_bytes()).unwrap()
+        bytes
+            .windows(what.len())
+            .position(|w| w == what.as_bytes())
+            .unwrap()
     }
 }

@@ -50,10 +50,16 @@ impl Platform {
     }
 
     /// Of two matching image platforms, which to prefer (`Less` first): for
-    /// Windows the newer `os.version` (containerd's Windows comparer); else
-    /// the one naming more OS features (containerd's ordered comparer).
+    /// Windows asked with a host version, the newer `os.version`
+    /// (containerd's Windows comparer); for Windows without one, neither,
+    /// so the first in index order wins, as containerd picks on a host that
+    /// is not Windows; else the one naming more OS features (containerd's
+    /// ordered comparer).
     pub fn preference(&self, a: &Platform, b: &Platform) -> Ordering {
         if self.normalized().os == "windows" {
+            if self.os_version.as_deref().is_none_or(str::is_empty) {
+                return Ordering::Equal;
+            }
             let version = |p: &Platform| version_key(p.os_version.as_deref().unwrap_or(""));
             return version(b).cmp(&version(a));
         }

@@ -70,7 +70,7 @@ fn referrer(d: &Descriptor) -> Referrer {
         digest: d.digest.clone(),
         artifact_type: d.artifact_type.clone(),
         media_type: d.media_type.clone(),
-        size: Some(d.size),
+        size: d.size,
     }
 }
 

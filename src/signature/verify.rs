@@ -186,6 +186,9 @@ impl Search<'_> {
                 layer.digest
             )));
         };
+        if layer.size.is_none() {
+            return Ok(Err(format!("{what} has an invalid size")));
+        }
         let named = ("the signature manifest's layer descriptor", what);
         match checked_blob(self.client, self.reference, &at, named).await {
             Ok(bytes) => Ok(Ok(bytes)),

@@ -145,6 +145,28 @@ impl Ddigest {
 
     fn spawn(&self, args: &[&str], stdin: &str, dir: Option<&Path>) -> Run {
         use std::io::Write as _;
+        let mut child = self
+            .command(args, dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run ddigest");
+        let mut input = child.stdin.take().expect("stdin");
+        let stdin = stdin.to_string();
+        let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
+        let out = child.wait_with_output().expect("ddigest output");
+        let _ = writer.join();
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
+    /// The command a run would be, in `dir`, for a test that starts it
+    /// and acts while it runs.
+    pub fn command(&self, args: &[&str], dir: Option<&Path>) -> Command {
         let mut path = std::env::var("PATH").unwrap_or_default();
         if let Some(prefix) = &self.path_prefix {
             path = format!("{}:{path}", prefix.display());
@@ -170,22 +192,7 @@ impl Ddigest {
         for key in &self.unset {
             command.env_remove(key);
         }
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run ddigest");
-        let mut input = child.stdin.take().expect("stdin");
-        let stdin = stdin.to_string();
-        let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
-        let out = child.wait_with_output().expect("ddigest output");
-        let _ = writer.join();
-        Run {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            code: out.status.code().unwrap_or(-1),
-        }
+        command
     }
 }
 
