@@ -14,6 +14,21 @@ use super::{scalar, variable_reason, Node, Scanner};
 use crate::pin::site::{line_of, Form, Site};
 use std::ops::RangeInclusive;
 
+/// A scalar's text; `None` for YAML's null (`null`, `~` or nothing,
+/// unquoted), which in Helm values means "not set here": a chart's
+/// `tag: null` leaves the tag to its appVersion, `registry: null` to the
+/// global registry.
+fn non_null(node: &Node) -> Option<&str> {
+    match node {
+        Node::Scalar {
+            value,
+            style: Style::Plain,
+            ..
+        } if matches!(value.as_str(), "null" | "Null" | "NULL" | "~" | "") => None,
+        _ => scalar(node),
+    }
+}
+
 impl<'a> Scanner<'a> {
     pub(super) fn helm(&mut self, node: &'a Node) {
         match node {
@@ -22,7 +37,7 @@ impl<'a> Scanner<'a> {
                 // makes no image map: its children are walked instead.
                 let repository = self.get(node, "repository").map(|r| self.resolve(r));
                 let names_image = repository
-                    .and_then(scalar)
+                    .and_then(non_null)
                     .is_some_and(|r| !r.is_empty() && !r.contains("://"));
                 if names_image {
                     return self.helm_map(node);
@@ -46,7 +61,10 @@ impl<'a> Scanner<'a> {
     }
 
     fn helm_map(&mut self, map: &'a Node) {
-        let text_of = |key: &str| self.get(map, key).map(|n| self.resolve(n)).and_then(scalar);
+        let text_of = |key: &str| {
+            let node = self.get(map, key).map(|n| self.resolve(n));
+            node.and_then(non_null)
+        };
         let Some(repository) = text_of("repository") else {
             return;
         };

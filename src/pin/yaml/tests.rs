@@ -216,6 +216,24 @@ fn helm_repository_of_something_else_is_walked_into() {
     );
 }
 
+/// grafana/helm-charts' loki-distributed and loki-canary: `null` means
+/// "not set here", never the text `null` in a reference.
+#[test]
+fn helm_null_parts_are_not_set() {
+    let text = "ingester:\n  image:\n    registry: null\n    repository: null\n    tag: null\ncanary:\n  image:\n    registry: ~\n    repository: docker.io/grafana/loki-canary\n    tag: null\ngateway:\n  image:\n    registry: null\n    repository: nginxinc/nginx-unprivileged\n    tag: \"null\"\n";
+    assert_eq!(
+        images(text, Rules::Helm),
+        [at(15, "nginxinc/nginx-unprivileged:null")]
+    );
+    let found = crate::pin::yaml::scan(text, Rules::Helm).unwrap();
+    let skips: Vec<_> = found
+        .skips
+        .iter()
+        .map(|s| (s.line, s.text.as_str()))
+        .collect();
+    assert_eq!(skips, [(9, "docker.io/grafana/loki-canary")]);
+}
+
 #[test]
 fn helm_null_digest_is_replaced() {
     let text = "image:\n  repository: nginx\n  tag: 1.27\n  digest: null # none yet\n";
