@@ -109,12 +109,7 @@ pub fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut S
         if !located.editable {
             if update {
                 let why = "skipped: is written in a way ddigest cannot edit in place";
-                say(&file.at(site), &format!("{}: {why}", site.image));
-                finding.status = Site::Skipped;
-                finding.reason = Some(Reason {
-                    code: None,
-                    message: why.into(),
-                });
+                finding = skipped(file, site, &site.image, why, finding);
             }
             planned.findings.push(finding);
             continue;
@@ -138,13 +133,9 @@ pub fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut S
         let has_tag = located.reference.as_ref().is_ok_and(|r| r.tag().is_some());
         let Some(text) = site.pinned(has_tag, &new) else {
             let why = "skipped: the digest is not literal text";
-            say(&file.at(site), &format!("{}: {why}", site.text));
-            finding.status = Site::Skipped;
-            finding.reason = Some(Reason {
-                code: None,
-                message: why.into(),
-            });
-            planned.findings.push(finding);
+            planned
+                .findings
+                .push(skipped(file, site, &site.text, why, finding));
             continue;
         };
         if text != site.text {
@@ -169,6 +160,23 @@ pub fn pin_edits(file: &Scanned, answers: &Answers, update: bool, status: &mut S
         .map(|s| file.skip_finding(s, Site::Skipped));
     planned.findings.extend(skips);
     planned
+}
+
+/// A site's finding as left alone, `why` said on stderr after `shown`.
+fn skipped(
+    file: &Scanned,
+    site: &crate::pin::site::Site,
+    shown: &str,
+    why: &str,
+    mut finding: Finding,
+) -> Finding {
+    say(&file.at(site), &format!("{shown}: {why}"));
+    finding.status = Site::Skipped;
+    finding.reason = Some(Reason {
+        code: None,
+        message: why.into(),
+    });
+    finding
 }
 
 /// The digest a site is to be pinned to; `None` to leave it as it is.

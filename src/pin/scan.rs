@@ -77,7 +77,9 @@ fn from_utf16(bytes: &[u8]) -> Option<Result<(Vec<u8>, Encoding), String>> {
         Encoding::Utf16Le => pairs.map(u16::from_le_bytes).collect(),
         _ => pairs.map(u16::from_be_bytes).collect(),
     };
-    let text = bytes.len().is_multiple_of(2)
+    let text = bytes
+        .len()
+        .is_multiple_of(2)
         .then(|| String::from_utf16(&units).ok())
         .flatten()
         .ok_or_else(|| "cannot read: broken UTF-16 text".to_string());
