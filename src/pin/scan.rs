@@ -14,6 +14,7 @@ use super::{dockerfile, hcl, json, quadlet, yaml};
 use crate::console::{say, say_run};
 use crate::exit::Failure;
 use crate::reference::Reference;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// Files larger than this are not image manifests of any kind ddigest edits.
@@ -53,13 +54,13 @@ pub enum Encoding {
 
 impl Encoding {
     /// UTF-8 `bytes` as they are written in this encoding.
-    pub fn encode(self, bytes: &[u8]) -> Vec<u8> {
+    pub fn encode(self, bytes: &[u8]) -> Cow<'_, [u8]> {
         let text = String::from_utf8_lossy(bytes);
-        let units = || text.encode_utf16();
+        let units = text.encode_utf16();
         match self {
-            Encoding::Utf8 => bytes.to_vec(),
-            Encoding::Utf16Le => units().flat_map(u16::to_le_bytes).collect(),
-            Encoding::Utf16Be => units().flat_map(u16::to_be_bytes).collect(),
+            Encoding::Utf8 => Cow::Borrowed(bytes),
+            Encoding::Utf16Le => Cow::Owned(units.flat_map(u16::to_le_bytes).collect()),
+            Encoding::Utf16Be => Cow::Owned(units.flat_map(u16::to_be_bytes).collect()),
         }
     }
 }
@@ -285,17 +286,20 @@ pub fn scan_bytes(path: &Path, kind: Kind, bytes: Vec<u8>) -> Read {
             }
         })
         .collect();
-    let (pinned, skips): (Vec<Skip>, Vec<Skip>) =
-        skips.into_iter().partition(|s| already_pinned(s).is_some());
+    let mut kept = Vec::new();
+    for skip in skips {
+        match already_pinned(&skip) {
+            Some(reference) => sites.push(pinned_in_place(&bytes, skip, reference)),
+            None => kept.push(skip),
+        }
+    }
+    let skips = kept;
     for skip in &skips {
         let text = format!("{}: skipped: {}", skip.text, skip.reason);
         notes.push(Note {
             line: Some(skip.line),
             text,
         });
-    }
-    for skip in pinned {
-        sites.push(pinned_in_place(&bytes, skip));
     }
     sites.sort_by_key(|l| (l.site.line, l.site.span.start));
     Read {
@@ -344,7 +348,7 @@ fn already_pinned(skip: &Skip) -> Option<Reference> {
 
 /// A pinned reference ddigest cannot edit, as a site that is only
 /// checked: at its line, where the name starts when it is found there.
-fn pinned_in_place(bytes: &[u8], skip: Skip) -> Located {
+fn pinned_in_place(bytes: &[u8], skip: Skip, reference: Reference) -> Located {
     let line_start = line_start(bytes, skip.line);
     let line_end = bytes[line_start..]
         .iter()
@@ -355,12 +359,9 @@ fn pinned_in_place(bytes: &[u8], skip: Skip) -> Located {
         .windows(name.len().max(1))
         .position(|w| w == name)
         .map_or(line_start, |n| line_start + n);
-    let reference = Reference::parse_normalized(&skip.text).map_err(|e| e.failure());
-    let mut site = Site::reference(skip.line, at..at, &skip.text, skip.text.clone());
-    site.text = String::new();
     Located {
-        site,
-        reference,
+        site: Site::reference(skip.line, at..at, "", skip.text),
+        reference: Ok(reference),
         editable: false,
     }
 }

@@ -52,16 +52,21 @@ pub fn write_back(path: &Path, read: &[u8], new: &[u8]) -> Result<Written, NotWr
     let metadata = fs::metadata(&target)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().unwrap_or_default().to_string_lossy();
+    // Hard links: the bytes go into the file itself, once it is seen to
+    // be as it was read; a rename would split the names.
+    if linked(&metadata) {
+        unchanged(&target, read)?;
+        in_place(&target, new)?;
+        return Ok(Written::InPlace);
+    }
     let temp = dir.join(format!(".{name}.ddigest-{}", std::process::id()));
-    let staged = stage(&temp, new, &metadata);
-    let outcome = match staged {
-        Ok(true) if !linked(&metadata) => unchanged(&target, read).and_then(|()| {
+    let outcome = match stage(&temp, new, &metadata) {
+        Ok(true) => unchanged(&target, read).and_then(|()| {
             fs::rename(&temp, &target)?;
             Ok(Written::Renamed)
         }),
-        // Hard links, or an owner the copy could not be given: the bytes
-        // go into the file itself, once it is seen to be as it was read.
-        Ok(_) => unchanged(&target, read).and_then(|()| {
+        // An owner the copy could not be given: written in place too.
+        Ok(false) => unchanged(&target, read).and_then(|()| {
             in_place(&target, new)?;
             Ok(Written::InPlace)
         }),
