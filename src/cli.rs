@@ -51,6 +51,9 @@ pub enum Command {
     /// size, attestations marked), or a single image's one row; with
     /// --referrers, the artifacts that refer to it.
     Ls(LsArgs),
+    /// List a repository's tags (with --digests, each one's digest), or with
+    /// REPO@sha256:… the tags that point at that digest.
+    Tags(TagsArgs),
     /// Pin the image references in Dockerfiles, compose files, Kubernetes
     /// manifests, Helm values, kustomizations, CI configurations (GitHub,
     /// GitLab, Bitbucket, CircleCI, Drone, Woodpecker, Azure, Cloud Build),
@@ -163,6 +166,93 @@ pub struct LsArgs {
 
     #[command(flatten)]
     pub transport: TransportArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// Repositories, e.g. node or ghcr.io/org/app; REPO@sha256:… lists the
+    /// tags whose manifest is that digest, or whose list holds it.
+    #[arg(value_name = "REPOSITORY", required = true)]
+    pub repositories: Vec<String>,
+
+    /// `tag` (the default for one repository), `full` (REPO:TAG, the
+    /// default for several), `pinned` (REPO:TAG@sha256:…) or `json`.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<TagsFormat>,
+
+    /// Look up each tag's digest (a HEAD each, `--jobs` at a time).
+    #[arg(long)]
+    pub digests: bool,
+
+    /// The tags behind this digest (as REPO@DIGEST does).
+    #[arg(long, value_name = "DIGEST")]
+    pub digest: Option<String>,
+
+    /// Only tags matching this regular expression, whole (repeatable;
+    /// a tag matching any include is kept).
+    #[arg(long, value_name = "RE")]
+    pub include: Vec<String>,
+
+    /// Leave out tags matching this regular expression, whole (repeatable;
+    /// applied after the includes).
+    #[arg(long, value_name = "RE")]
+    pub exclude: Vec<String>,
+
+    /// Also list digest-shaped tags (sha256-<hex>, cosign's .sig, .att, .sbom).
+    #[arg(long)]
+    pub all_tags: bool,
+
+    /// Only tags that read as versions in this range, Cargo's syntax with
+    /// `||` between alternatives: `^20`, `>=1.25, <1.27`, `~3.12 || ^3.14`.
+    #[arg(long, value_name = "RANGE")]
+    pub semver: Option<String>,
+
+    /// Only version tags of this variant, what follows the first `-`
+    /// (`alpine` keeps 20.11.1-alpine); `--variant ''` keeps plain versions.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+
+    /// The order tags are printed in.
+    #[arg(long, value_enum, default_value_t = crate::tags::select::Sort::Lexical)]
+    pub sort: crate::tags::select::Sort,
+
+    /// Print only the N highest by --sort (still in that order).
+    #[arg(long, value_name = "N")]
+    pub latest: Option<usize>,
+
+    /// Give up listing after N pages.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_pages: u32,
+
+    /// With --digests: the digest of this platform's entry of each list.
+    #[arg(long, value_name = "PLATFORM", value_parser = PlatformParser)]
+    pub platform: Option<Platform>,
+
+    #[command(flatten)]
+    pub verify: Verify,
+
+    #[command(flatten)]
+    pub jobs: Jobs,
+
+    #[command(flatten)]
+    pub keys: Keys,
+
+    #[command(flatten)]
+    pub transport: TransportArgs,
+}
+
+/// Output of `tags`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TagsFormat {
+    /// The tag (`DIGEST  TAG` with --digests).
+    Tag,
+    /// REPO:TAG (`DIGEST  REPO:TAG` with --digests).
+    Full,
+    /// REPO:TAG@DIGEST, ready for `ddigest pin`; implies --digests.
+    Pinned,
+    /// One JSON object per tag per line.
+    Json,
 }
 
 /// `--verify`, for every command that reads manifests.

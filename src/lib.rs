@@ -29,3 +29,4 @@ pub mod resolve;
 pub mod secret;
 pub mod session;
 pub mod signature;
+pub mod tags;

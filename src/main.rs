@@ -39,6 +39,7 @@ fn run() -> ExitCode {
         Some(Command::Ls(args)) => block_on(commands::ls::run(args)),
         Some(Command::Manifest(args)) => block_on(commands::show::run(args, What::Manifest)),
         Some(Command::Config(args)) => block_on(commands::show::run(args, What::Config)),
+        Some(Command::Tags(args)) => block_on(commands::tags::run(args)),
         Some(Command::Pin(args)) => block_on(commands::pin::run(args)),
         Some(Command::Check(args)) => block_on(commands::check::run(args)),
         None => block_on(commands::resolve::run(cli)),

@@ -23,3 +23,4 @@ mod referrers;
 mod resolve;
 mod show;
 mod signatures;
+mod tags;

@@ -10,6 +10,7 @@ pub mod manual;
 pub mod pin;
 pub mod resolve;
 pub mod show;
+pub mod tags;
 
 use crate::cli::{FilesArgs, TransportArgs};
 use crate::exit::{ErrorCode, Exit};

@@ -4,6 +4,7 @@
 
 mod findings;
 mod referrers;
+pub mod tags;
 
 pub use findings::{finding_github, finding_json, summary_markdown};
 pub use referrers::{referrers_json, referrers_table};

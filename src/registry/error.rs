@@ -21,6 +21,9 @@ pub struct ApiError {
     pub code: String,
     #[serde(default)]
     pub message: String,
+    /// The entry's `detail`, as it is (distribution's limits sit here).
+    #[serde(default, skip_serializing)]
+    pub detail: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -210,6 +213,7 @@ mod tests {
             errors: vec![ApiError {
                 code: "MANIFEST_UNKNOWN".into(),
                 message: "manifest unknown".into(),
+                detail: None,
             }],
             detail: None,
         };

@@ -45,6 +45,10 @@ pub struct Client {
     registries: Mutex<HashMap<String, Arc<RegistryState>>>,
     /// The cache runs share, unless it is off or unusable.
     disk: Option<DiskCache>,
+    /// Requests sent (`-v` says how many a run took).
+    sent: std::sync::atomic::AtomicU64,
+    /// The last `RateLimit-Remaining` heard.
+    remaining: Mutex<Option<String>>,
 }
 
 /// What is known about one registry.
@@ -99,6 +103,8 @@ impl Client {
             verbose: opts.verbose,
             registries: Mutex::new(HashMap::new()),
             disk: None,
+            sent: Default::default(),
+            remaining: Mutex::new(None),
         })
     }
 
@@ -152,6 +158,25 @@ impl Client {
         let accept = crate::media_type::OCI_INDEX;
         self.request(reference, Method::GET, tail, Some(accept))
             .await
+    }
+
+    /// GETs `/v2/<repository>/<tail>` for the tag list, where `tail` is
+    /// `tags/list?n=…[&last=…]` (a first page or the next one).
+    pub async fn tag_list(
+        &self,
+        reference: &Reference,
+        tail: &str,
+    ) -> Result<reqwest::Response, RequestError> {
+        self.request(reference, Method::GET, tail, Some("application/json"))
+            .await
+    }
+
+    /// How many requests this client has sent, retries included, and the
+    /// last `RateLimit-Remaining` a registry answered with.
+    pub fn requests_made(&self) -> (u64, Option<String>) {
+        let sent = self.sent.load(std::sync::atomic::Ordering::Relaxed);
+        let remaining = self.remaining.lock().unwrap_or_else(|p| p.into_inner());
+        (sent, remaining.clone())
     }
 
     /// Sends the request to each endpoint registries.conf gives for the

@@ -143,10 +143,25 @@ impl Client {
         }
         let started = Instant::now();
         let result = request.send().await;
+        self.count(&result);
         if self.verbose {
             trace(method, &url, auth, &result, started.elapsed());
         }
         result
+    }
+}
+
+impl Client {
+    /// Counts a request sent and keeps the rate limit it reports.
+    fn count(&self, result: &Result<reqwest::Response, reqwest::Error>) {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let remaining = result.as_ref().ok().and_then(|r| {
+            let value = r.headers().get("ratelimit-remaining")?;
+            value.to_str().ok().map(str::to_string)
+        });
+        if let Some(value) = remaining {
+            *self.remaining.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+        }
     }
 }
 

@@ -1,0 +1,224 @@
+//! `ddigest tags` lines: a tag, `REPO:TAG`, `REPO:TAG@DIGEST` or a JSON
+//! object per tag, with the digest when it was looked up, the listing's
+//! unverified digest and upload time (gcr.io), and for a reverse lookup
+//! which platform's entry led to the digest. Pure.
+
+use super::to_json;
+use crate::cli::TagsFormat;
+use crate::platform::Platform;
+use crate::reference::Reference;
+use crate::resolve::Resolved;
+use crate::tags::reverse::Via;
+use crate::tags::Vendor;
+use serde::Serialize;
+
+/// One tag to print.
+pub struct TagLine<'a> {
+    /// The repository as the user wrote it (no digest).
+    pub repository: &'a str,
+    /// The repository parsed, for JSON's qualified names.
+    pub reference: &'a Reference,
+    pub tag: &'a str,
+    /// What a HEAD (or GET) found, when the digest was looked up.
+    pub resolved: Option<&'a Resolved>,
+    /// What the registry's listing said, unchecked, when nothing was asked.
+    pub vendor: Option<&'a Vendor>,
+    /// A reverse lookup's match.
+    pub via: Option<&'a Via>,
+}
+
+pub fn tag_line(format: TagsFormat, line: &TagLine) -> String {
+    let full = format!("{}:{}", line.repository, line.tag);
+    let digest = line.resolved.map(|r| r.digest.to_string());
+    let entry = match line.via {
+        Some(Via::Entry(platform)) => format!(" ({} entry)", shown(platform.as_ref())),
+        _ => String::new(),
+    };
+    match (format, digest) {
+        (TagsFormat::Json, _) => json(line),
+        (TagsFormat::Pinned, Some(digest)) => format!("{full}@{digest}"),
+        (TagsFormat::Pinned | TagsFormat::Full, None) => format!("{full}{entry}"),
+        (TagsFormat::Tag, None) => format!("{}{entry}", line.tag),
+        // A reverse lookup's digest is the one asked for: not repeated.
+        (TagsFormat::Full, Some(_)) if line.via.is_some() => format!("{full}{entry}"),
+        (TagsFormat::Tag, Some(_)) if line.via.is_some() => format!("{}{entry}", line.tag),
+        (TagsFormat::Full, Some(digest)) => format!("{digest}  {full}"),
+        (TagsFormat::Tag, Some(digest)) => format!("{digest}  {}", line.tag),
+    }
+}
+
+fn shown(platform: Option<&Platform>) -> String {
+    platform.map_or_else(|| "unknown platform".to_string(), Platform::to_string)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonTag<'a> {
+    reference: String,
+    registry: &'a str,
+    repository: &'a str,
+    tag: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pushed: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    unverified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<JsonEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<JsonKey<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEntry {
+    platform: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonKey<'a> {
+    verified: bool,
+    key: &'a str,
+}
+
+fn json(line: &TagLine) -> String {
+    let r = line.reference;
+    let mut out = JsonTag {
+        reference: format!("{}/{}:{}", r.domain(), r.path(), line.tag),
+        registry: r.domain(),
+        repository: r.path(),
+        tag: line.tag,
+        digest: None,
+        media_type: None,
+        size: None,
+        platform: None,
+        pushed: line.vendor.and_then(|v| v.uploaded_ms).map(rfc3339_ms),
+        unverified: false,
+        entry: match line.via {
+            Some(Via::Entry(p)) => Some(JsonEntry {
+                platform: p.as_ref().map(Platform::to_string),
+            }),
+            _ => None,
+        },
+        signature: None,
+    };
+    if let Some(resolved) = line.resolved {
+        out.digest = Some(resolved.digest.to_string());
+        out.media_type = resolved.media_type.as_deref();
+        out.size = resolved.size;
+        out.platform = resolved.platform.as_ref().map(Platform::to_string);
+        out.signature = resolved.signed_by.as_deref().map(|key| JsonKey {
+            verified: true,
+            key,
+        });
+    } else if let Some(vendor) = line.vendor {
+        out.digest = Some(vendor.digest.to_string());
+        out.media_type = vendor.media_type.as_deref();
+        out.size = vendor.size;
+        out.unverified = true;
+    }
+    to_json(&out)
+}
+
+/// Milliseconds since 1970 as RFC 3339 UTC, e.g. `2023-11-14T22:13:21.000Z`.
+pub fn rfc3339_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{:03}Z",
+        ms % 1000
+    )
+}
+
+/// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day
+/// number counted from 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::Digest;
+
+    #[test]
+    fn times_are_rfc3339() {
+        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_ms(1_700_000_001_234), "2023-11-14T22:13:21.234Z");
+        assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn lines_in_each_format() {
+        let reference = Reference::parse_normalized("node").unwrap();
+        let resolved = Resolved {
+            digest: Digest::sha256_of(b"x"),
+            media_type: Some("application/vnd.oci.image.index.v1+json".into()),
+            size: Some(10),
+            platform: None,
+            warnings: vec![],
+            signed_by: None,
+        };
+        let d = resolved.digest.to_string();
+        let mut line = TagLine {
+            repository: "node",
+            reference: &reference,
+            tag: "20",
+            resolved: None,
+            vendor: None,
+            via: None,
+        };
+        assert_eq!(tag_line(TagsFormat::Tag, &line), "20");
+        assert_eq!(tag_line(TagsFormat::Full, &line), "node:20");
+        line.resolved = Some(&resolved);
+        assert_eq!(tag_line(TagsFormat::Tag, &line), format!("{d}  20"));
+        assert_eq!(tag_line(TagsFormat::Pinned, &line), format!("node:20@{d}"));
+        let json: serde_json::Value =
+            serde_json::from_str(&tag_line(TagsFormat::Json, &line)).unwrap();
+        assert_eq!(json["reference"], "docker.io/library/node:20");
+        assert_eq!(json["repository"], "library/node");
+        assert_eq!(json["digest"], d.as_str());
+        assert_eq!(json["size"], 10);
+        assert!(json.get("unverified").is_none());
+        let via = Via::Entry(Some(Platform::new("linux", "arm64", None)));
+        line.via = Some(&via);
+        assert_eq!(tag_line(TagsFormat::Tag, &line), "20 (linux/arm64 entry)");
+        assert_eq!(
+            tag_line(TagsFormat::Full, &line),
+            "node:20 (linux/arm64 entry)"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&tag_line(TagsFormat::Json, &line)).unwrap();
+        assert_eq!(json["entry"]["platform"], "linux/arm64");
+        let vendor = Vendor {
+            digest: Digest::sha256_of(b"v"),
+            media_type: None,
+            size: None,
+            uploaded_ms: Some(0),
+        };
+        line.resolved = None;
+        line.via = None;
+        line.vendor = Some(&vendor);
+        let json: serde_json::Value =
+            serde_json::from_str(&tag_line(TagsFormat::Json, &line)).unwrap();
+        assert_eq!(json["unverified"], true);
+        assert_eq!(json["pushed"], "1970-01-01T00:00:00.000Z");
+    }
+}
