@@ -220,6 +220,12 @@ pub struct TagsArgs {
     #[arg(long, value_name = "N")]
     pub latest: Option<usize>,
 
+    /// For Docker Hub repositories, list through Docker Hub's own tag API,
+    /// which names each tag's digest and push time (unverified until
+    /// --digests checks them; rate-limited apart from pulls).
+    #[arg(long)]
+    pub hub_api: bool,
+
     /// Give up listing after N pages.
     #[arg(long, value_name = "N", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(1..))]

@@ -6,11 +6,12 @@
 //! golang and nginx (`tests/data/tags`).
 
 use crate::util::certs::pki;
+use crate::util::cosign::{sig_tag, KeyKind, SigLayer, TestKey};
 use crate::util::push::{PushAuth, Pushed, Pusher, DOCKER_MANIFEST};
 use crate::util::registry::{Auth, Registry};
-use crate::util::tag_pages::{paged, Vendor};
+use crate::util::tag_pages::{hub_api, paged, Vendor};
 use crate::util::token_server::token_registry;
-use crate::util::{skopeo_digest, Ddigest};
+use crate::util::{skopeo_digest, Ddigest, Run};
 use serde_json::Value;
 
 /// Tags `t000`…: the same manifest under each.
@@ -24,6 +25,11 @@ fn tag_many(p: &Pusher, repo: &str, count: usize) -> (Pushed, Vec<String>) {
     all.push("seed".into());
     all.sort();
     (image, all)
+}
+
+/// Asserts that stderr holds `text`.
+fn said(run: &Run, text: &str) {
+    assert!(run.stderr.contains(text), "{text:?} not in {}", run.stderr);
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -90,11 +96,7 @@ fn a_thousand_tags_page_by_n_and_link_with_a_head_each() {
         all[..300].to_vec(),
         "a refused page is no page"
     );
-    assert!(
-        run.stderr.contains("stopped after 3 pages (--max-pages)"),
-        "{}",
-        run.stderr
-    );
+    said(&run, "stopped after 3 pages (--max-pages)");
 }
 
 #[test]
@@ -136,7 +138,7 @@ fn each_vendors_paging_gives_the_whole_list() {
     // ECR's words name its limit: asked again at that limit.
     let proxy = paged(&reg, Vendor::Ecr { max: 200 }, 10);
     let run = dd.run(&["tags", &format!("{}/docker-remote/team/app", proxy.addr)]);
-    assert!(run.stderr.contains("asking for 200"), "{}", run.stderr);
+    said(&run, "asking for 200");
 }
 
 #[test]
@@ -150,20 +152,12 @@ fn broken_and_hostile_paging_is_stopped() {
     let run = dd.run(&["tags", &format!("{}/app", proxy.addr)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(lines(&run.stdout), all[..10].to_vec());
-    assert!(
-        run.stderr.contains("the same next page again"),
-        "{}",
-        run.stderr
-    );
+    said(&run, "the same next page again");
 
     let proxy = paged(&reg, Vendor::Stuck, 10);
     let run = dd.run(&["tags", &format!("{}/app", proxy.addr)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("starts where the last one did (t008)"),
-        "{}",
-        run.stderr
-    );
+    said(&run, "starts where the last one did (t008)");
     assert!(
         proxy
             .seen()
@@ -329,6 +323,49 @@ fn reverse_lookup_names_lists_and_platform_entries() {
     assert_eq!(first["digest"], list.digest.as_str());
     assert_eq!(first["entry"]["platform"], "linux/amd64");
     assert_eq!(run.stdout.lines().count(), 4, "{}", run.stdout);
+
+    // --digests with --platform: each list's entry for it.
+    let run = dd.run(&[
+        "tags",
+        "--digests",
+        "--platform",
+        "linux/arm64/v8",
+        "--include",
+        r"20\.11\.1",
+        &repo,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{}  20.11.1\n", arm.digest));
+    let run = dd.run(&[
+        "tags",
+        "--digests",
+        "--platform",
+        "linux/arm64/v8",
+        "--include",
+        r"20\.11\.1.*",
+        &repo,
+        "-v",
+    ]);
+    assert_eq!(
+        run.code, 1,
+        "the amd64 image is no arm64 one: {}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stdout,
+        format!("{}  20.11.1\n{}  20.11.1-arm64\n", arm.digest, arm.digest)
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("ddigest: {repo}:20.11.1-amd64: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.lines().last().unwrap().ends_with(" requests"),
+        "{}",
+        run.stderr
+    );
 
     let gone = format!("sha256:{}", "e".repeat(64));
     let run = dd.run(&["tags", &format!("{repo}@{gone}")]);
@@ -549,4 +586,131 @@ fn versions_variants_and_order_on_real_tag_sets() {
         Some(ordered.len() - 13)
     );
     assert_eq!(ordered.last().map(String::as_str), Some("stable-perl"));
+}
+
+#[test]
+fn the_hub_api_names_digests_that_heads_then_check() {
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let amd = p.image("library/node", "20-amd64", false, "linux/amd64");
+    let list = p.list(
+        "library/node",
+        "20",
+        false,
+        &[(amd.clone(), "linux/amd64")],
+        None,
+    );
+    for tag in ["20.11", "20.11.1", "latest"] {
+        p.manifest("library/node", tag, list.media_type, list.bytes.clone());
+    }
+    let hub = hub_api(&reg, 2);
+    let conf_dir = crate::util::temp_dir("conf");
+    let conf = conf_dir.path().join("registries.conf");
+    let text = format!(
+        "[[registry]]\nprefix = \"docker.io\"\nlocation = \"{}\"\ninsecure = true\n",
+        reg.host()
+    );
+    std::fs::write(&conf, text).unwrap();
+    let hub_url = format!("http://{}", hub.addr);
+    let dd = Ddigest::new()
+        .env("CONTAINERS_REGISTRIES_CONF", &conf)
+        .env("DDIGEST_HUB_URL", std::path::Path::new(&hub_url));
+
+    let run = dd.run(&[
+        "tags",
+        "node",
+        "--hub-api",
+        "--format",
+        "json",
+        "--sort",
+        "registry",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let objects: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let order: Vec<&str> = objects.iter().map(|o| o["tag"].as_str().unwrap()).collect();
+    assert_eq!(
+        order,
+        ["latest", "20.11.1", "20.11", "20-amd64", "20"],
+        "as the Hub served them"
+    );
+    assert_eq!(objects[0]["digest"], list.digest.as_str());
+    assert_eq!(objects[0]["unverified"], true);
+    assert_eq!(objects[0]["pushed"], "2024-02-01T01:02:03.456789Z");
+    assert_eq!(objects[0]["reference"], "docker.io/library/node:latest");
+    let pages = hub.seen().len();
+    assert_eq!(pages, 3, "5 tags, 2 a page: {:?}", hub.seen());
+    assert!(reg
+        .ddigest_requests(0)
+        .iter()
+        .all(|(_, path, _)| !path.contains("tags/list")));
+
+    let run = dd.run(&["tags", "node", "--hub-api", "--digests"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().next().unwrap(),
+        format!("{}  20", list.digest)
+    );
+    let run = dd.run(&["tags", &format!("node@{}", amd.digest), "--hub-api"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "20 (linux/amd64 entry)\n20-amd64\n20.11 (linux/amd64 entry)\n20.11.1 (linux/amd64 entry)\nlatest (linux/amd64 entry)\n");
+
+    // Not Docker Hub: said, and listed from the registry.
+    let run = dd.run(&[
+        "tags",
+        &format!("{}/library/node", reg.host()),
+        "--hub-api",
+        "--latest",
+        "1",
+    ]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "latest\n"));
+    said(&run, "--hub-api is for Docker Hub");
+}
+
+#[test]
+fn key_prints_only_signed_tags() {
+    let reg = Registry::start(Auth::None, false);
+    let p = Pusher::new(&reg, PushAuth::None);
+    let signed = p.image("app", "1.0", true, "linux/amd64");
+    p.image("app", "1.1", true, "linux/arm64");
+    let key = TestKey::generate(KeyKind::P256);
+    p.signatures(
+        "app",
+        &sig_tag(&signed.digest),
+        &[SigLayer::signed(&key, &signed.digest)],
+    );
+    let repo = format!("{}/app", reg.host());
+    let run = Ddigest::new().run(&[
+        "tags",
+        "--digests",
+        "--key",
+        key.public_path(),
+        "--format",
+        "json",
+        &repo,
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let object: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(
+        (object["tag"].as_str(), object["digest"].as_str()),
+        (Some("1.0"), Some(signed.digest.as_str()))
+    );
+    assert_eq!(object["signature"]["verified"], true);
+    said(&run, &format!("ddigest: {repo}:1.1: "));
+    // The signature's tag is digest-shaped: not listed.
+    assert_eq!(Ddigest::new().run(&["tags", &repo]).stdout, "1.0\n1.1\n");
+    let run = Ddigest::new().run(&[
+        "tags",
+        "--key",
+        key.public_path(),
+        &format!("{repo}@{}", signed.digest),
+    ]);
+    assert!(
+        run.fails(2).contains("--key does not apply"),
+        "{}",
+        run.stderr
+    );
 }

@@ -15,6 +15,7 @@ mod latency;
 mod measure;
 mod setup;
 mod table;
+mod tags;
 
 use measure::{run, run_with_rusage, Contest, Sample};
 use setup::{Bench, Options};
@@ -25,13 +26,14 @@ fn main() {
     eprintln!("bench: {opts:?}; seeding the registries…");
     let bench = Bench::new(&opts);
     let mut table = Table::default();
-    let sections: [(&str, Section); 6] = [
+    let sections: [(&str, Section); 7] = [
         ("one", one_reference),
         ("hundred", hundred_references),
         ("far", far_away),
         ("single", single_far),
         ("scaling", scaling),
         ("start-up", start_up),
+        ("tags", tags::tags),
     ];
     for (name, section) in sections {
         if opts.wants(name) {

@@ -33,6 +33,8 @@ pub struct Options {
     pub runs: usize,
     pub slow_runs: usize,
     pub far_runs: usize,
+    /// Tags in the `tags` section's repository (ten times as many for memory).
+    pub tag_count: usize,
     /// `BENCH_ONLY`: the sections to run (comma list), all when empty.
     pub only: Vec<String>,
 }
@@ -53,6 +55,7 @@ impl Options {
             runs: get("BENCH_RUNS", 9),
             slow_runs: get("BENCH_SLOW_RUNS", 5),
             far_runs: get("BENCH_FAR_RUNS", 3),
+            tag_count: get("BENCH_TAG_COUNT", 1000),
             only: std::env::var("BENCH_ONLY")
                 .unwrap_or_default()
                 .split(',')
@@ -179,7 +182,7 @@ impl Bench {
         command
     }
 
-    fn skopeo_flags(&self, site: &Site) -> String {
+    pub fn skopeo_flags(&self, site: &Site) -> String {
         if site.tls {
             format!("--cert-dir {}", self.cert_dir.path().display())
         } else {
@@ -297,6 +300,15 @@ impl Site {
 
     /// A TLS registry with token auth, `rtt` away when given.
     fn token(repos: usize, tags: usize, rtt: Option<Duration>) -> Site {
+        Site::token_seeded(rtt, |pusher, host| seed(pusher, host, repos, tags))
+    }
+
+    /// A TLS registry with token auth, `rtt` away when given, seeded by
+    /// `seed` (given the pusher and the host clients reach it at).
+    pub fn token_seeded(
+        rtt: Option<Duration>,
+        seed: impl FnOnce(&Pusher, &str) -> Vec<String>,
+    ) -> Site {
         let server = TokenServer::start();
         let mut proxies = Vec::new();
         let mut realm = server.realm();
@@ -315,12 +327,7 @@ impl Site {
             proxies.push(LatencyProxy::start(registry.port, rtt));
             host = format!("127.0.0.1:{}", proxies[1].port);
         }
-        let refs = seed(
-            &Pusher::new(&registry, PushAuth::Token("alice")),
-            &host,
-            repos,
-            tags,
-        );
+        let refs = seed(&Pusher::new(&registry, PushAuth::Token("alice")), &host);
         Site::new(refs, registry, Some(server), Some(realm), proxies)
     }
 

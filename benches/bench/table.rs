@@ -108,6 +108,24 @@ impl Row {
         }
     }
 
+    /// The same row under another name.
+    pub fn named(mut self, what: &str) -> Row {
+        self.what = what.into();
+        self
+    }
+
+    /// Wall time and peak RSS; the target is an RSS limit.
+    pub fn memory(what: &str, s: Sample, rss_limit_kib: u64) -> Row {
+        Row {
+            what: what.into(),
+            ours: format!("{}, {:.1} MiB", ms(s.wall), s.rss_kib as f64 / 1024.0),
+            theirs: "—".into(),
+            ratio: "—".into(),
+            target: format!("RSS < {} MiB", rss_limit_kib / 1024),
+            met: Some(s.rss_kib < rss_limit_kib),
+        }
+    }
+
     pub fn text(what: &str, ours: &str) -> Row {
         Row {
             what: what.into(),

@@ -171,11 +171,25 @@ async fn list_all(
     }
     let refs: Vec<Reference> = repos.iter().map(|r| r.reference.clone()).collect();
     let max_pages = args.max_pages as usize;
-    let work = move |client: Arc<Client>, reference: Reference| async move {
-        listing::list(&client, &reference, max_pages)
-            .await
-            .map_err(|e| Failure::new(e.code(), e.to_string()))
+    let hub = args.hub_api.then(hub_url);
+    let work = move |client: Arc<Client>, reference: Reference| {
+        let hub = hub.clone().filter(|_| reference.domain() == "docker.io");
+        async move {
+            let listed = match hub {
+                Some(base) => listing::hub::list(&client, &reference, &base, max_pages).await,
+                None => listing::list(&client, &reference, max_pages).await,
+            };
+            listed.map_err(|e| Failure::new(e.code(), e.to_string()))
+        }
     };
+    if args.hub_api {
+        for repo in repos.iter().filter(|r| r.reference.domain() != "docker.io") {
+            say(
+                &repo.input,
+                "warning: --hub-api is for Docker Hub; listed from the registry",
+            );
+        }
+    }
     let mut results: Vec<Option<Result<Listed, Failure>>> = repos.iter().map(|_| None).collect();
     crate::batch::engine::run_jobs(client, &refs, args.jobs.n.into(), work, |job, result| {
         results[job] = Some(result);
@@ -199,6 +213,14 @@ async fn list_all(
         }
     }
     chosen
+}
+
+/// Docker Hub's tag API: `DDIGEST_HUB_URL`, or hub.docker.com.
+fn hub_url() -> String {
+    std::env::var("DDIGEST_HUB_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| listing::hub::HUB_URL.to_string())
 }
 
 /// One repository's printing.

@@ -5,6 +5,7 @@
 //! Registry's `manifest` map: digest, media type, size, upload time).
 //! Which tags are printed is `select`'s; versions are `version`'s.
 
+pub mod hub;
 pub mod paging;
 pub mod reverse;
 pub mod select;
@@ -35,14 +36,27 @@ pub struct Listed {
     pub pages: usize,
 }
 
+impl Listed {
+    /// Whether `max_pages` are read already; says so when they are.
+    fn out_of_pages(&mut self, max_pages: usize) -> bool {
+        let out = self.pages >= max_pages;
+        if out {
+            let said =
+                format!("stopped after {max_pages} pages (--max-pages); there may be more tags");
+            self.warnings.push(said);
+        }
+        out
+    }
+}
+
 /// A tag's manifest as a vendor's listing describes it: not checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vendor {
     pub digest: Digest,
     pub media_type: Option<String>,
     pub size: Option<u64>,
-    /// When it was uploaded, in milliseconds since 1970.
-    pub uploaded_ms: Option<u64>,
+    /// When it was pushed, RFC 3339.
+    pub pushed: Option<String>,
 }
 
 /// One page's body.
@@ -102,10 +116,7 @@ pub async fn list(
     let mut tail = page_tail(n, None);
     let mut guard = Guard::default();
     loop {
-        if listed.pages == max_pages {
-            let said =
-                format!("stopped after {max_pages} pages (--max-pages); there may be more tags");
-            listed.warnings.push(said);
+        if listed.out_of_pages(max_pages) {
             break;
         }
         if let Err(circle) = guard.ask(&tail, last.as_deref()) {
@@ -174,7 +185,10 @@ fn keep(listed: &mut Listed, seen: &mut HashSet<String>, page: Page) {
             digest,
             media_type: entry.media_type.filter(|m| !m.is_empty()),
             size: entry.image_size_bytes.and_then(|s| s.parse().ok()),
-            uploaded_ms: entry.time_uploaded_ms.and_then(|s| s.parse().ok()),
+            pushed: entry
+                .time_uploaded_ms
+                .and_then(|s| s.parse().ok())
+                .map(rfc3339_ms),
         };
         for tag in entry.tag {
             listed.vendor.insert(tag, vendor.clone());
@@ -212,6 +226,33 @@ fn joined(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
     (!values.is_empty()).then(|| values.join(","))
 }
 
+/// Milliseconds since 1970 as RFC 3339 UTC, e.g. `2023-11-14T22:13:21.000Z`.
+pub fn rfc3339_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{:03}Z",
+        ms % 1000
+    )
+}
+
+/// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day
+/// number counted from 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,11 +287,16 @@ mod tests {
         assert_eq!(listed.tags, ["latest", "v1"]);
         let v1 = &listed.vendor["v1"];
         assert_eq!(v1.digest.to_string(), format!("sha256:{hex}"));
-        assert_eq!(
-            (v1.size, v1.uploaded_ms),
-            (Some(1234), Some(1_700_000_001_000))
-        );
+        assert_eq!(v1.size, Some(1234));
+        assert_eq!(v1.pushed.as_deref(), Some("2023-11-14T22:13:21.000Z"));
         assert!(!listed.vendor.contains_key("x"));
+    }
+
+    #[test]
+    fn times_are_rfc3339() {
+        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_ms(1_700_000_001_234), "2023-11-14T22:13:21.234Z");
+        assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

@@ -152,7 +152,7 @@ mod tests {
             digest: digest.clone(),
             media_type: media_type.map(str::to_string),
             size: None,
-            uploaded_ms: None,
+            pushed: None,
         };
         assert!(worth_asking(None, &target));
         assert!(worth_asking(

@@ -310,3 +310,73 @@ fn url_pairs(query: &str) -> HashMap<String, String> {
         .into_owned()
         .collect()
 }
+
+/// Docker Hub's tag API (`/v2/namespaces/{ns}/repositories/{repo}/tags`)
+/// for the real registry's repositories: `page_size` tags a page, the
+/// fields its OpenAPI `tag` schema names plus the `digest` and
+/// `media_type` it serves (from HEADs of the registry), an absolute `next`
+/// URL, and newest first (here: reverse lexical order), as the Hub orders.
+pub fn hub_api(registry: &Registry, page_size: usize) -> FaultProxy {
+    let upstream = registry.base_url();
+    let me: std::sync::Arc<std::sync::OnceLock<String>> = Default::default();
+    let me2 = me.clone();
+    let proxy = FaultProxy::start("127.0.0.1", None, move |seen, _| {
+        let base = me2.get().cloned().unwrap_or_default();
+        hub_answer(&upstream, &base, page_size, seen)
+    });
+    let _ = me.set(format!("http://{}", proxy.addr));
+    proxy
+}
+
+fn hub_answer(upstream: &str, base: &str, page_size: usize, seen: &Seen) -> Fault {
+    let (path, query) = seen.path.split_once('?').unwrap_or((&seen.path, ""));
+    let parts: Vec<&str> = path.split('/').collect();
+    let ["", "v2", "namespaces", ns, "repositories", repo, "tags"] = parts[..] else {
+        return json_answer(404, json!({"message": "object not found"}), vec![]);
+    };
+    let name = format!("{ns}/{repo}");
+    let Some(mut all) = upstream_tags(upstream, &name) else {
+        return json_answer(
+            404,
+            json!({"message": "object not found", "errinfo": {}}),
+            vec![],
+        );
+    };
+    all.sort();
+    all.reverse();
+    let q = url_pairs(query);
+    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let size = q
+        .get("page_size")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10)
+        .min(page_size);
+    let (tags, more) = slice(&all, (page - 1) * size, size);
+    let map = gcr_map(upstream, &name, tags, None);
+    let results: Vec<Value> = tags
+        .iter()
+        .enumerate()
+        .map(|(i, tag)| {
+            let (digest, entry) = map
+                .as_object()
+                .and_then(|m| m.iter().find(|(_, e)| e["tag"].as_array().is_some_and(|t| t.contains(&json!(tag)))))
+                .map(|(d, e)| (d.clone(), e.clone()))
+                .expect("a digest for every tag");
+            json!({"creator": 1234, "id": 1000 + i, "images": [], "last_updated": "2024-02-14T01:02:03.456789Z",
+                   "name": tag, "repository": 5678, "digest": digest, "media_type": entry["mediaType"],
+                   "content_type": "image", "tag_last_pushed": format!("2024-02-{:02}T01:02:03.456789Z", 1 + i % 28),
+                   "tag_status": "active", "full_size": 123456})
+        })
+        .collect();
+    let next = more.then(|| {
+        format!(
+            "{base}/v2/namespaces/{ns}/repositories/{repo}/tags?page={}&page_size={size}",
+            page + 1
+        )
+    });
+    json_answer(
+        200,
+        json!({"count": all.len(), "next": next, "previous": null, "results": results}),
+        vec![],
+    )
+}

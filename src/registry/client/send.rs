@@ -152,6 +152,34 @@ impl Client {
 }
 
 impl Client {
+    /// GETs `url` as it is, outside the registry API (Docker Hub's own tag
+    /// API): no registry credentials, the usual TLS settings, retries and
+    /// `-v` lines.
+    pub async fn get_url(&self, url: &reqwest::Url) -> Result<reqwest::Response, RequestError> {
+        let host = match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_string(),
+            (None, _) => String::new(),
+        };
+        let http = self.transport.http_for(&host, false)?;
+        let once = || async {
+            let started = Instant::now();
+            let request = http
+                .get(url.clone())
+                .header(ACCEPT_HEADER, "application/json");
+            let result = request.send().await;
+            self.count(&result);
+            if self.verbose {
+                trace(&Method::GET, url.as_str(), None, &result, started.elapsed());
+            }
+            result.map_err(RequestError::Transport)
+        };
+        let patience = retry::patience(self.retries);
+        let worth =
+            |result: &Result<reqwest::Response, RequestError>| worth_retrying(result, patience);
+        self.retrying(&format!("GET {url}"), once, worth).await
+    }
+
     /// Counts a request sent and keeps the rate limit it reports.
     fn count(&self, result: &Result<reqwest::Response, reqwest::Error>) {
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
