@@ -26,7 +26,7 @@ fn main() {
     eprintln!("bench: {opts:?}; seeding the registries…");
     let bench = Bench::new(&opts);
     let mut table = Table::default();
-    let sections: [(&str, Section); 7] = [
+    let sections: [(&str, Section); 8] = [
         ("one", one_reference),
         ("hundred", hundred_references),
         ("far", far_away),
@@ -34,6 +34,7 @@ fn main() {
         ("scaling", scaling),
         ("start-up", start_up),
         ("tags", tags::tags),
+        ("tags-memory", tags::memory),
     ];
     for (name, section) in sections {
         if opts.wants(name) {

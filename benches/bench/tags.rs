@@ -89,6 +89,10 @@ pub fn tags(bench: &Bench, opts: &Options, table: &mut Table) {
             )));
         }
     }
+}
+
+/// Peak memory of `tags --digests` over ten times as many tags.
+pub fn memory(bench: &Bench, opts: &Options, table: &mut Table) {
     let big = opts.tag_count * 10;
     eprintln!("bench: tags: seeding {big} tags for memory…");
     let many = Site::token_seeded(None, |p, h| seed_repo(p, h, big, false));
