@@ -693,7 +693,17 @@ fn key_prints_only_signed_tags() {
         &repo,
     ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let object: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "a line for every tag: {}", run.stdout);
+    assert_eq!(
+        (lines[1]["tag"].as_str(), lines[1]["error"]["code"].as_str()),
+        (Some("1.1"), Some("unsigned"))
+    );
+    let object = &lines[0];
     assert_eq!(
         (object["tag"].as_str(), object["digest"].as_str()),
         (Some("1.0"), Some(signed.digest.as_str()))

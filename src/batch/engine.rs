@@ -152,7 +152,10 @@ mod tests {
             }
         };
         let mut results = vec![None; jobs.len()];
-        run_jobs(&client, &jobs, 4, work, |i, result| results[i] = Some(result)).await;
+        run_jobs(&client, &jobs, 4, work, |i, result| {
+            results[i] = Some(result)
+        })
+        .await;
         assert!(peak.load(Ordering::SeqCst) <= 4);
         let order: Vec<String> = (0..50).map(|i| i.to_string()).collect();
         assert_eq!(*started.lock().unwrap(), order, "started in order");

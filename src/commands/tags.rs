@@ -262,10 +262,19 @@ impl Ask<'_> {
         let tags = &self.chosen.tags;
         let results = self.resolve(tags, self.opts, status).await;
         for (tag, result) in tags.iter().zip(&results) {
-            let Some(resolved) = result else { continue };
-            let line = self.line(tag, Some(resolved), None);
-            self.check_vendor(tag, resolved);
-            out.line(&tag_line(self.format, &line));
+            match result {
+                Ok(resolved) => {
+                    let line = self.line(tag, Some(resolved), None);
+                    self.check_vendor(tag, resolved);
+                    out.line(&tag_line(self.format, &line));
+                }
+                // JSON has a line for every tag, as resolution's does.
+                Err(failure) if self.format == TagsFormat::Json => {
+                    let line = self.line(tag, None, None);
+                    out.line(&crate::output::tags::error_line(&line, failure));
+                }
+                Err(_) => {}
+            }
         }
     }
 
@@ -291,7 +300,7 @@ impl Ask<'_> {
             ..self.opts.clone()
         };
         let results = self.resolve(&asked, &plain, status).await;
-        let found: Vec<Option<&Resolved>> = results.iter().map(Option::as_ref).collect();
+        let found: Vec<Option<&Resolved>> = results.iter().map(|r| r.as_ref().ok()).collect();
         let jobs = self.opts.jobs;
         let (via, failures) = reverse::find(
             self.client,
@@ -326,7 +335,7 @@ impl Ask<'_> {
         tags: &[String],
         opts: &BatchOptions,
         status: &mut Status,
-    ) -> Vec<Option<Resolved>> {
+    ) -> Vec<Result<Resolved, Failure>> {
         let inputs: Vec<String> = tags
             .iter()
             .map(|t| format!("{}:{t}", self.repo.input))
@@ -358,7 +367,7 @@ impl Ask<'_> {
 
 /// A batch's outcomes kept in order, failures said as they come.
 struct Collect<'a> {
-    results: Vec<Option<Resolved>>,
+    results: Vec<Result<Resolved, Failure>>,
     status: &'a mut Status,
     progress: Progress,
 }
@@ -366,14 +375,14 @@ struct Collect<'a> {
 impl Sink for Collect<'_> {
     fn deliver(&mut self, outcome: Outcome) {
         match outcome.results.first() {
-            Some(Ok(resolved)) => self.results.push(Some(resolved.clone())),
+            Some(Ok(resolved)) => self.results.push(Ok(resolved.clone())),
             Some(Err(failure)) => {
                 self.progress.clear();
                 say(&outcome.input, &failure.message);
                 self.status.fail(failure.code.exit());
-                self.results.push(None);
+                self.results.push(Err(failure.clone()));
             }
-            None => self.results.push(None),
+            None => self.results.push(Err(crate::batch::engine::lost())),
         }
     }
 

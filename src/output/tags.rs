@@ -5,6 +5,7 @@
 
 use super::to_json;
 use crate::cli::TagsFormat;
+use crate::exit::Failure;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::resolve::Resolved;
@@ -74,6 +75,36 @@ struct JsonTag<'a> {
     entry: Option<JsonEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     signature: Option<JsonKey<'a>>,
+}
+
+/// A JSON line for a tag whose digest could not be looked up.
+pub fn error_line(line: &TagLine, failure: &Failure) -> String {
+    let r = line.reference;
+    to_json(&JsonFailed {
+        reference: format!("{}/{}:{}", r.domain(), r.path(), line.tag),
+        registry: r.domain(),
+        repository: r.path(),
+        tag: line.tag,
+        error: JsonError {
+            code: failure.code.as_str(),
+            message: &failure.message,
+        },
+    })
+}
+
+#[derive(Serialize)]
+struct JsonFailed<'a> {
+    reference: String,
+    registry: &'a str,
+    repository: &'a str,
+    tag: &'a str,
+    error: JsonError<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    code: &'a str,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
