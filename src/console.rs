@@ -34,6 +34,17 @@ pub fn join_words(parts: impl IntoIterator<Item = String>) -> String {
 
 /// Says `message` about `subject` (a reference, `FILE:LINE`, a flag) on
 /// stderr: `ddigest: <subject>: <message>`.
+/// A path as messages and annotations show it: with `/` between its parts
+/// on every system (GitHub's annotations want them so on Windows too).
+pub fn path_shown(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text
+    }
+}
+
 pub fn say(subject: &str, message: &str) {
     eprintln!("ddigest: {subject}: {message}");
 }

@@ -3,12 +3,19 @@
 //! it is (same words, same causes) and only marks it, so that `exit` gives
 //! it the `config` code.
 
-/// The user's home folder: `$HOME` when it is set to an absolute path.
+/// The user's home folder: `$HOME` when it is set to an absolute path,
+/// and on Windows else `%USERPROFILE%`, where docker keeps `.docker`.
 /// Without it no per-user file is read (never one relative to the
 /// working directory).
 pub fn home() -> Option<std::path::PathBuf> {
-    let home = std::path::PathBuf::from(std::env::var_os("HOME")?);
-    home.is_absolute().then_some(home)
+    let set = |var: &str| {
+        let path = std::path::PathBuf::from(std::env::var_os(var)?);
+        path.is_absolute().then_some(path)
+    };
+    let home = set("HOME");
+    #[cfg(windows)]
+    let home = home.or_else(|| set("USERPROFILE"));
+    home
 }
 
 /// Local configuration that cannot be used; shown as the error it wraps.

@@ -1,5 +1,7 @@
 //! Integration tests: the ddigest binary against the real distribution
-//! registry, started per test on 127.0.0.1.
+//! registry, started per test on 127.0.0.1. They drive Linux programs
+//! (Debian's registry, skopeo, openssl), so they build on Unix only.
+#![cfg(unix)]
 
 mod util;
 
@@ -23,4 +25,6 @@ mod referrers;
 mod resolve;
 mod show;
 mod signatures;
+mod static_binary;
 mod tags;
+mod windows;

@@ -92,7 +92,7 @@ fn step_summary(findings: &[Finding], require_pins: bool) {
         .open(&path)
         .and_then(|mut f| std::io::Write::write_all(&mut f, table.as_bytes()));
     if let Err(e) = written {
-        let shown = std::path::Path::new(&path).display().to_string();
+        let shown = crate::console::path_shown(std::path::Path::new(&path));
         say(&shown, &format!("cannot write the step summary: {e}"));
     }
 }

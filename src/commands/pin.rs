@@ -63,7 +63,7 @@ pub async fn run(args: PinArgs) -> Exit {
         }
         if args.dry_run {
             if format == FileFormat::Text {
-                let path = file.path.display().to_string();
+                let path = crate::console::path_shown(&file.path);
                 let diff = unified_diff(&path, &file.bytes, &planned.edits);
                 out.bytes(&diff);
             }
@@ -72,7 +72,7 @@ pub async fn run(args: PinArgs) -> Exit {
             &file.encoding.encode(&file.bytes),
             &file.encoding.encode(&new),
         ) {
-            say(&file.path.display().to_string(), &why.to_string());
+            say(&crate::console::path_shown(&file.path), &why.to_string());
             status.fail(Exit::Failed);
         }
     }

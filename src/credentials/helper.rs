@@ -1,6 +1,8 @@
 //! Docker credential helpers: runs `docker-credential-<name> get` with the
 //! server URL on stdin and reads `{"ServerURL","Username","Secret"}` from
 //! stdout. A helper's output is never echoed, since it may hold secrets.
+//! On Windows the helper is found as docker finds it: on `PATH`, with each
+//! of `PATHEXT`'s extensions (`.exe`, `.cmd`, `.bat`…).
 
 use super::config::Credential;
 use crate::secret::Secret;
@@ -28,7 +30,7 @@ struct HelperReply {
 /// has none.
 pub async fn get(name: &str, server_url: &str) -> anyhow::Result<Option<Credential>> {
     let program = format!("docker-credential-{name}");
-    let mut child = tokio::process::Command::new(&program)
+    let mut child = tokio::process::Command::new(located(&program))
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -80,6 +82,49 @@ fn parse_reply(stdout: &[u8]) -> anyhow::Result<Option<Credential>> {
     }))
 }
 
+/// The program to run: on Windows the first `PATH` entry holding it with
+/// a `PATHEXT` extension, elsewhere the name (the system searches `PATH`).
+fn located(program: &str) -> std::path::PathBuf {
+    #[cfg(windows)]
+    {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let exts = std::env::var("PATHEXT").ok();
+        let dirs: Vec<std::path::PathBuf> = std::env::split_paths(&path).collect();
+        if let Some(found) = candidates(program, &dirs, exts.as_deref())
+            .into_iter()
+            .find(|c| c.is_file())
+        {
+            return found;
+        }
+    }
+    std::path::PathBuf::from(program)
+}
+
+/// Where Windows' `PATH` search looks for `program`, in order: each folder,
+/// and in it the name with each `PATHEXT` extension (docker's `LookPath`);
+/// `.COM;.EXE;.BAT;.CMD` when `PATHEXT` is unset.
+#[cfg_attr(not(windows), allow(dead_code))]
+fn candidates(
+    program: &str,
+    dirs: &[std::path::PathBuf],
+    pathext: Option<&str>,
+) -> Vec<std::path::PathBuf> {
+    let exts: Vec<&str> = pathext
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or(".COM;.EXE;.BAT;.CMD")
+        .split(';')
+        .map(str::trim)
+        .filter(|e| e.starts_with('.'))
+        .collect();
+    dirs.iter()
+        .filter(|d| !d.as_os_str().is_empty())
+        .flat_map(|d| {
+            exts.iter()
+                .map(move |e| d.join(format!("{program}{}", e.to_ascii_lowercase())))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +138,39 @@ mod tests {
         assert!(parse_reply(b"garbage").is_err());
         let err = parse_reply(br#"{"Username":"","Secret":"topsecret"}"#).unwrap_err();
         assert!(!format!("{err:#}").contains("topsecret"));
+    }
+
+    #[test]
+    fn windows_looks_in_each_folder_with_each_pathext() {
+        let dirs = [
+            std::path::PathBuf::from("C:/bin"),
+            std::path::PathBuf::from(""),
+            std::path::PathBuf::from("D:/tools"),
+        ];
+        let got = candidates(
+            "docker-credential-desktop",
+            &dirs,
+            Some(".EXE;.CMD; .bat;junk"),
+        );
+        let shown: Vec<String> = got
+            .iter()
+            .map(|p| p.display().to_string().replace('\\', "/"))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "C:/bin/docker-credential-desktop.exe",
+                "C:/bin/docker-credential-desktop.cmd",
+                "C:/bin/docker-credential-desktop.bat",
+                "D:/tools/docker-credential-desktop.exe",
+                "D:/tools/docker-credential-desktop.cmd",
+                "D:/tools/docker-credential-desktop.bat",
+            ]
+        );
+        assert_eq!(
+            candidates("x", &dirs[..1], None).len(),
+            4,
+            "the default PATHEXT"
+        );
     }
 }

@@ -159,13 +159,15 @@ fn docker_config_path() -> Option<PathBuf> {
 }
 
 /// containers-auth.json(5): `$REGISTRY_AUTH_FILE` alone, else the runtime
-/// file and then the one in the user's config folder.
+/// file (on Linux only, as containers/image has it) and then the one in the
+/// user's config folder (`%USERPROFILE%\.config\containers` on Windows).
 fn auth_json_paths() -> Vec<PathBuf> {
     if let Some(file) = std::env::var_os("REGISTRY_AUTH_FILE").filter(|f| !f.is_empty()) {
         return vec![PathBuf::from(file)];
     }
     let mut paths = Vec::new();
-    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").filter(|_| cfg!(target_os = "linux"));
+    if let Some(runtime) = runtime.filter(|d| !d.is_empty()) {
         paths.push(PathBuf::from(runtime).join("containers/auth.json"));
     }
     paths.extend(home().map(|h| h.join(".config/containers/auth.json")));

@@ -221,7 +221,7 @@ impl Discovered {
     /// the file's); one outside the tree is passed over, with a word.
     fn symlink(&mut self, root: &Path, inside: Option<&Path>, link: &Path, exclude: &Exclude) {
         let Ok(target) = std::fs::canonicalize(link) else {
-            let shown = display_path(link).display().to_string();
+            let shown = crate::console::path_shown(&display_path(link));
             self.passed
                 .push(format!("{shown}: passed over: a broken symlink"));
             return;
@@ -231,10 +231,10 @@ impl Discovered {
         }
         let within = inside.and_then(|top| target.strip_prefix(top).ok());
         let Some(relative) = within else {
-            let shown = display_path(link).display().to_string();
+            let shown = crate::console::path_shown(&display_path(link));
             let why = format!(
                 "passed over: a symlink to {}, outside the tree",
-                target.display()
+                crate::console::path_shown(&target)
             );
             self.passed.push(format!("{shown}: {why}"));
             return;

@@ -112,7 +112,7 @@ impl Scanned {
 
     /// A site's finding, at its line and column, with `status`.
     pub fn site_finding(&self, site: &Site, status: FindingStatus) -> Finding {
-        let path = self.path.display().to_string();
+        let path = crate::console::path_shown(&self.path);
         let mut finding = Finding::new(&path, site.line, &site.image, status);
         finding.column = Some(column(&self.bytes, site.span.start));
         finding
@@ -120,7 +120,7 @@ impl Scanned {
 
     /// A finding for a reference left alone, with why, as `status`.
     pub fn skip_finding(&self, skip: &Skip, status: FindingStatus) -> Finding {
-        let path = self.path.display().to_string();
+        let path = crate::console::path_shown(&self.path);
         let mut finding = Finding::new(&path, skip.line, &skip.text, status);
         finding.reason = Some(Reason {
             code: None,
@@ -131,7 +131,7 @@ impl Scanned {
 
     /// `FILE:LINE` of a site, for messages.
     pub fn at(&self, site: &Site) -> String {
-        format!("{}:{}", self.path.display(), site.line)
+        format!("{}:{}", crate::console::path_shown(&self.path), site.line)
     }
 }
 
@@ -153,7 +153,7 @@ pub fn scan_paths(paths: &[PathBuf], exclude: &Exclude, verbose: bool) -> (Vec<S
     }
     let mut out = Vec::new();
     for (path, kind) in files {
-        let shown = path.display().to_string();
+        let shown = crate::console::path_shown(&path);
         let Some(read) = crate::panic::guard(&shown, || read_file(&path, kind)) else {
             ok = false;
             continue;

@@ -54,7 +54,10 @@ fn scan(paths: &[PathBuf], exclude: &Exclude, verbose: bool) -> (Vec<Scanned>, S
     };
     let (files, ok) = scan_paths(paths, exclude, verbose);
     if files.iter().all(|f| f.sites.is_empty()) {
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| crate::console::path_shown(p))
+            .collect();
         say(&names.join(" "), "no image references to pin");
     }
     let mut status = Status::default();

@@ -1,23 +1,24 @@
 //! The cache ddigest runs of one user share, so one reference far away is
 //! a few round trips: per registry, the scheme that worked, the Bearer
 //! challenge and the tokens granted (see `entry`). It lives in
-//! `$DDIGEST_CACHE_DIR`, else `$XDG_CACHE_HOME/ddigest`, else
-//! `~/.cache/ddigest`; `--no-cache` or `DDIGEST_NO_CACHE=1` turn it off.
+//! `$DDIGEST_CACHE_DIR`, else `$XDG_CACHE_HOME/ddigest`, else (Windows)
+//! `%LOCALAPPDATA%\ddigest`, else `~/.cache/ddigest`; `--no-cache` or
+//! `DDIGEST_NO_CACHE=1` turn it off.
 //! Safe on shared machines and in parallel CI steps: the folder is 0700
 //! and files 0600, written to a new file then renamed (so a reader never
 //! sees half a file and writers never wait for each other), never read or
 //! written through a symlink; a folder or file owned by another user or
 //! writable by others is not used, and an unreadable file is replaced.
 //! Nothing here is ever an error: a cache that cannot be used is no cache.
+//! Ownership and modes are Unix's: where they cannot be checked (Windows),
+//! the cache is not used.
 
 pub mod entry;
 
 use crate::credentials::config::Credential;
 use entry::Entry;
-use std::fs::{File, Metadata, OpenOptions};
 use std::io::{Read as _, Write as _};
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Largest cache file read.
@@ -51,6 +52,11 @@ pub fn location(no_cache: bool) -> Option<PathBuf> {
     if let Some(dir) = absolute("XDG_CACHE_HOME") {
         return Some(dir.join("ddigest"));
     }
+    if cfg!(windows) {
+        if let Some(dir) = absolute("LOCALAPPDATA") {
+            return Some(dir.join("ddigest"));
+        }
+    }
     crate::local_config::home().map(|home| home.join(".cache").join("ddigest"))
 }
 
@@ -70,11 +76,7 @@ impl DiskCache {
                 crate::console::say("-v", &format!("cache {}: {why}; not used", dir.display()));
             }
         };
-        if let Err(e) = std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-        {
+        if let Err(e) = private_dir(&dir) {
             say(&format!("cannot create it: {e}"));
             return None;
         }
@@ -134,11 +136,7 @@ impl DiskCache {
     /// A file's bytes, if it is ours, not writable by others, and small.
     fn read(&self, name: &str) -> Option<Vec<u8>> {
         let path = self.dir.join(name);
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .ok()?;
+        let file = open_no_follow(&path).ok()?;
         let meta = file.metadata().ok()?;
         if let Err(why) = trusted(&meta, false) {
             self.say(&format!("{}: {why}; ignored", path.display()));
@@ -175,15 +173,6 @@ impl DiskCache {
     }
 }
 
-fn new_file(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-}
-
 /// One file per registry: its host and port, made safe as a file name.
 fn file_name(host: &str) -> String {
     let safe: String = host
@@ -199,31 +188,94 @@ fn file_name(host: &str) -> String {
     format!("{safe}.json")
 }
 
-/// A folder or file ddigest may trust: not a symlink, owned by this user,
-/// writable by no one else (and a file readable by no one else).
-fn trusted(meta: &Metadata, dir: bool) -> Result<(), String> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    if meta.file_type().is_symlink() || meta.is_dir() != dir {
-        return Err("not a plain folder or file".into());
+#[cfg(unix)]
+use unix::{new_file, open_no_follow, private_dir, trusted};
+
+/// The private folder, files and the ownership check, on Unix.
+#[cfg(unix)]
+mod unix {
+    use std::fs::{File, Metadata, OpenOptions};
+    use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
+    use std::path::Path;
+
+    /// Creates the folder (and its parents), 0700.
+    pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
     }
-    if meta.uid() != me {
-        return Err(format!(
-            "owned by user {}, not this user ({me})",
-            meta.uid()
-        ));
+
+    pub fn open_no_follow(path: &Path) -> std::io::Result<File> {
+        OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
     }
-    let others = if dir { 0o022 } else { 0o077 };
-    if meta.mode() & others != 0 {
-        return Err(format!("mode {:o} lets others in", meta.mode() & 0o777));
+
+    pub fn new_file(path: &Path) -> std::io::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)
     }
-    Ok(())
+
+    /// A folder or file ddigest may trust: not a symlink, owned by this
+    /// user, writable by no one else (and a file readable by no one else).
+    pub fn trusted(meta: &Metadata, dir: bool) -> Result<(), String> {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.file_type().is_symlink() || meta.is_dir() != dir {
+            return Err("not a plain folder or file".into());
+        }
+        if meta.uid() != me {
+            return Err(format!(
+                "owned by user {}, not this user ({me})",
+                meta.uid()
+            ));
+        }
+        let others = if dir { 0o022 } else { 0o077 };
+        if meta.mode() & others != 0 {
+            return Err(format!("mode {:o} lets others in", meta.mode() & 0o777));
+        }
+        Ok(())
+    }
 }
 
-#[cfg(test)]
+#[cfg(not(unix))]
+use elsewhere::{new_file, open_no_follow, private_dir, trusted};
+
+/// Where who owns a file is not checked (Windows): no file is trusted, so
+/// the cache is never used.
+#[cfg(not(unix))]
+mod elsewhere {
+    use std::fs::{File, Metadata, OpenOptions};
+    use std::path::Path;
+
+    pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)
+    }
+
+    pub fn open_no_follow(path: &Path) -> std::io::Result<File> {
+        File::open(path)
+    }
+
+    pub fn new_file(path: &Path) -> std::io::Result<File> {
+        OpenOptions::new().write(true).create_new(true).open(path)
+    }
+
+    pub fn trusted(_meta: &Metadata, _dir: bool) -> Result<(), String> {
+        Err("who owns it cannot be checked on this system".into())
+    }
+}
+
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;
+    use std::path::Path;
 
     fn dir() -> tempfile::TempDir {
         tempfile::tempdir().unwrap()
