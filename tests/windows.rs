@@ -191,7 +191,8 @@ fn the_windows_binary_under_wine() {
     let dockerfile = format!("FROM {h}/library/app:1.0 AS base\r\nRUN echo hi\r\n");
     let compose = format!("services:\r\n  web:\r\n    image: {h}/library/app:amd\r\n");
     std::fs::write(cwd.join("Dockerfile"), &dockerfile).unwrap();
-    std::fs::write(cwd.join("compose.yaml"), &compose).unwrap();
+    std::fs::create_dir_all(cwd.join("deploy")).unwrap();
+    std::fs::write(cwd.join("deploy/compose.yaml"), &compose).unwrap();
     let pinned = wine.run(cwd, &["pin"]);
     assert_eq!(pinned.code, 0, "{}", pinned.stderr);
     let after = std::fs::read_to_string(cwd.join("Dockerfile")).unwrap();
@@ -199,7 +200,7 @@ fn the_windows_binary_under_wine() {
         after,
         dockerfile.replace("app:1.0", &format!("app:1.0@{}", list.digest))
     );
-    let after = std::fs::read_to_string(cwd.join("compose.yaml")).unwrap();
+    let after = std::fs::read_to_string(cwd.join("deploy/compose.yaml")).unwrap();
     assert_eq!(
         after,
         compose.replace("app:amd", &format!("app:amd@{}", amd.digest))
@@ -211,12 +212,12 @@ fn the_windows_binary_under_wine() {
         "{}",
         checked.stderr
     );
-    // A drift is found, its file named with `/`.
+    // A drift is found, its file named with `/` as GitHub wants.
     p.manifest("library/app", "amd", arm.media_type, arm.bytes.clone());
     let drifted = wine.run(cwd, &["check", "--format", "github"]);
     assert_eq!(drifted.code, 1, "{}", drifted.stderr);
     assert!(
-        drifted.stdout.contains("file=compose.yaml,line=3"),
+        drifted.stdout.contains("file=deploy/compose.yaml,line=3"),
         "{}",
         drifted.stdout
     );
