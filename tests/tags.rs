@@ -277,6 +277,19 @@ fn reverse_lookup_names_lists_and_platform_entries() {
     let run = dd.run(&["tags", &format!("{repo}@{}", list.digest), "-v"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "20\n20.11\n20.11.1\n");
+    // REPO:TAG@DIGEST: the tag is ignored, as everywhere.
+    let run = dd.run(&[
+        "tags",
+        "--format",
+        "full",
+        &format!("{repo}:18@{}", list.digest),
+    ]);
+    assert_eq!(
+        run.stdout,
+        format!("{repo}:20\n{repo}:20.11\n{repo}:20.11.1\n"),
+        "{}",
+        run.stderr
+    );
 
     let run = dd.run(&["tags", &format!("{repo}@{}", arm.digest), "-v"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -113,11 +113,16 @@ fn plan(args: &TagsArgs) -> Result<(Vec<Repo>, Selection), Exit> {
         let input = input.trim();
         let reference =
             Reference::parse_normalized(input).map_err(|e| usage(input, &e.failure().message))?;
-        if reference.tag().is_some() {
+        // With a digest the tag is ignored, as everywhere else.
+        if reference.tag().is_some() && reference.digest().is_none() {
             let why = "a repository has no tag here: give REPO, or REPO@sha256:… for the tags behind a digest";
             return Err(usage(input, why));
         }
         let written = input.rsplit_once('@').map_or(input, |(name, _)| name);
+        let written = match reference.tag() {
+            Some(tag) => written.strip_suffix(&format!(":{tag}")).unwrap_or(written),
+            None => written,
+        };
         let target = reference.digest().cloned().or_else(|| digest.clone());
         if target.is_some() && !args.keys.paths.is_empty() {
             return Err(usage(
