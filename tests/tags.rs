@@ -7,6 +7,7 @@
 
 use crate::util::certs::pki;
 use crate::util::cosign::{sig_tag, KeyKind, SigLayer, TestKey};
+use crate::util::fault_proxy::FaultProxy;
 use crate::util::push::{PushAuth, Pushed, Pusher, DOCKER_MANIFEST};
 use crate::util::registry::{Auth, Registry};
 use crate::util::tag_pages::{hub_api, paged, Vendor};
@@ -32,6 +33,12 @@ fn said(run: &Run, text: &str) {
     assert!(run.stderr.contains(text), "{text:?} not in {}", run.stderr);
 }
 
+/// The tag-list requests the proxy saw, in order.
+fn tag_list_requests(proxy: &FaultProxy) -> Vec<String> {
+    let seen = proxy.seen().into_iter().map(|s| s.path);
+    seen.filter(|p| p.contains("/tags/list")).collect()
+}
+
 fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_string).collect()
 }
@@ -55,12 +62,7 @@ fn a_thousand_tags_page_by_n_and_link_with_a_head_each() {
         "{}",
         run.stderr
     );
-    let pages: Vec<String> = proxy
-        .seen()
-        .iter()
-        .filter(|s| s.path.contains("/tags/list"))
-        .map(|s| s.path.clone())
-        .collect();
+    let pages = tag_list_requests(&proxy);
     assert_eq!(
         pages.len(),
         1 + 11,
@@ -122,11 +124,7 @@ fn each_vendors_paging_gives_the_whole_list() {
         let run = dd.run(&["tags", &repo]);
         assert_eq!(run.code, 0, "{what}: {}", run.stderr);
         assert_eq!(lines(&run.stdout), all, "{what}: {}", run.stderr);
-        let pages = proxy
-            .seen()
-            .iter()
-            .filter(|s| s.path.contains("tags/list"))
-            .count();
+        let pages = tag_list_requests(&proxy).len();
         assert!((3..=4).contains(&pages), "{what}: {pages} pages");
         let wrong = proxy
             .seen()
@@ -158,14 +156,7 @@ fn broken_and_hostile_paging_is_stopped() {
     let run = dd.run(&["tags", &format!("{}/app", proxy.addr)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     said(&run, "starts where the last one did (t008)");
-    assert!(
-        proxy
-            .seen()
-            .iter()
-            .filter(|s| s.path.contains("tags/list"))
-            .count()
-            <= 3
-    );
+    assert!(tag_list_requests(&proxy).len() <= 3);
 
     let proxy = paged(&reg, Vendor::OtherHost, 10);
     let run = dd.run(&["tags", &format!("{}/app", proxy.addr)]);

@@ -203,11 +203,11 @@ async fn list_all(
     let mut chosen = Vec::with_capacity(repos.len());
     for (repo, result) in repos.iter().zip(results) {
         match result.unwrap_or_else(|| Err(crate::batch::engine::lost())) {
-            Ok(listed) => {
+            Ok(mut listed) => {
                 for warning in &listed.warnings {
                     say(&repo.input, &format!("warning: {warning}"));
                 }
-                let tags = selection.apply(listed.tags.clone());
+                let tags = selection.apply(std::mem::take(&mut listed.tags));
                 chosen.push(Some(Chosen { tags, listed }));
             }
             Err(failure) => {

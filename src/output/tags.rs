@@ -3,7 +3,7 @@
 //! unverified digest and upload time (gcr.io), and for a reverse lookup
 //! which platform's entry led to the digest. Pure.
 
-use super::to_json;
+use super::{to_json, JsonError, JsonSignature};
 use crate::cli::TagsFormat;
 use crate::exit::Failure;
 use crate::platform::Platform;
@@ -74,37 +74,20 @@ struct JsonTag<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     entry: Option<JsonEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    signature: Option<JsonKey<'a>>,
+    signature: Option<JsonSignature<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError<'a>>,
 }
 
-/// A JSON line for a tag whose digest could not be looked up.
+/// A JSON line for a tag whose digest could not be looked up: its names
+/// and the error, nothing the listing said.
 pub fn error_line(line: &TagLine, failure: &Failure) -> String {
-    let r = line.reference;
-    to_json(&JsonFailed {
-        reference: format!("{}/{}:{}", r.domain(), r.path(), line.tag),
-        registry: r.domain(),
-        repository: r.path(),
-        tag: line.tag,
-        error: JsonError {
-            code: failure.code.as_str(),
-            message: &failure.message,
-        },
-    })
-}
-
-#[derive(Serialize)]
-struct JsonFailed<'a> {
-    reference: String,
-    registry: &'a str,
-    repository: &'a str,
-    tag: &'a str,
-    error: JsonError<'a>,
-}
-
-#[derive(Serialize)]
-struct JsonError<'a> {
-    code: &'a str,
-    message: &'a str,
+    let mut out = named(line);
+    out.error = Some(JsonError {
+        code: failure.code.as_str(),
+        message: &failure.message,
+    });
+    to_json(&out)
 }
 
 #[derive(Serialize)]
@@ -112,15 +95,10 @@ struct JsonEntry {
     platform: Option<String>,
 }
 
-#[derive(Serialize)]
-struct JsonKey<'a> {
-    verified: bool,
-    key: &'a str,
-}
-
-fn json(line: &TagLine) -> String {
+/// The fields every tag's object has.
+fn named<'a>(line: &TagLine<'a>) -> JsonTag<'a> {
     let r = line.reference;
-    let mut out = JsonTag {
+    JsonTag {
         reference: format!("{}/{}:{}", r.domain(), r.path(), line.tag),
         registry: r.domain(),
         repository: r.path(),
@@ -129,22 +107,28 @@ fn json(line: &TagLine) -> String {
         media_type: None,
         size: None,
         platform: None,
-        pushed: line.vendor.and_then(|v| v.pushed.clone()),
+        pushed: None,
         unverified: false,
-        entry: match line.via {
-            Some(Via::Entry(p)) => Some(JsonEntry {
-                platform: p.as_ref().map(Platform::to_string),
-            }),
-            _ => None,
-        },
+        entry: None,
         signature: None,
-    };
+        error: None,
+    }
+}
+
+fn json(line: &TagLine) -> String {
+    let mut out = named(line);
+    out.pushed = line.vendor.and_then(|v| v.pushed.clone());
+    if let Some(Via::Entry(p)) = line.via {
+        out.entry = Some(JsonEntry {
+            platform: p.as_ref().map(Platform::to_string),
+        });
+    }
     if let Some(resolved) = line.resolved {
         out.digest = Some(resolved.digest.to_string());
         out.media_type = resolved.media_type.as_deref();
         out.size = resolved.size;
         out.platform = resolved.platform.as_ref().map(Platform::to_string);
-        out.signature = resolved.signed_by.as_deref().map(|key| JsonKey {
+        out.signature = resolved.signed_by.as_deref().map(|key| JsonSignature {
             verified: true,
             key,
         });

@@ -13,7 +13,7 @@ use crate::digest::Digest;
 use crate::reference::Reference;
 use crate::registry::body::{read_body, Overflow, MAX_MANIFEST_BYTES};
 use crate::registry::request_error::Context as _;
-use crate::registry::{Client, RegistryError};
+use crate::registry::{joined_header, Client, RegistryError};
 use crate::resolve::{fetch_if_any, resolve, resolve_if_any, ResolveError, ResolveOptions};
 use reqwest::StatusCode;
 
@@ -124,9 +124,9 @@ async fn api(
             }
         };
         found.extend(entries);
-        let applied = header(&headers, FILTERS_APPLIED).unwrap_or_default();
+        let applied = joined_header(&headers, FILTERS_APPLIED).unwrap_or_default();
         filtered &= applied.split(',').any(|f| f.trim() == "artifactType");
-        let next = header(&headers, "link").and_then(|l| rules::next_page(&l, digest));
+        let next = joined_header(&headers, "link").and_then(|l| rules::next_page(&l, digest));
         match next {
             Some(next) => tail = next,
             None => break,
@@ -137,15 +137,6 @@ async fn api(
         found.retain(|d| d.artifact_type.as_deref() == Some(wanted));
     }
     Ok(Some(found))
-}
-
-fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<&str> = headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    (!values.is_empty()).then(|| values.join(","))
 }
 
 /// The index under the tag schema's tag, if there is one.

@@ -18,3 +18,14 @@ pub mod transport;
 pub use client::Client;
 pub use error::{AuthProblem, BodyTooLarge, RegistryError};
 pub use request_error::{Context, RequestError};
+
+/// Every value of a response header, joined with `,` as HTTP allows
+/// (a `Link` may come in several headers); `None` when it is absent.
+pub fn joined_header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}

@@ -7,6 +7,7 @@
 //! repositories only: no Hub credentials are sent. The next page must be
 //! on the API's own scheme and host.
 
+use super::paging::same_origin;
 use super::{ListError, Listed, Vendor};
 use crate::digest::Digest;
 use crate::reference::Reference;
@@ -82,13 +83,6 @@ fn read_page(body: &[u8]) -> Result<(HubTags, Option<String>), String> {
     Ok((tags, page.next.filter(|n| !n.is_empty())))
 }
 
-/// Whether the next page may be followed: the API's own scheme and host.
-fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
-}
-
 /// Every tag of a Docker Hub repository from the Hub API at `base`.
 pub async fn list(
     client: &Client,
@@ -109,7 +103,6 @@ pub async fn list(
     let origin = Url::parse(&first).map_err(|e| unusable(e.to_string()))?;
     let mut url = origin.clone();
     let mut listed = Listed::default();
-    let mut seen = HashSet::new();
     let mut asked = HashSet::new();
     loop {
         if listed.out_of_pages(max_pages) {
@@ -135,11 +128,10 @@ pub async fn list(
             why,
         })?;
         for (tag, vendor) in tags {
-            if seen.insert(tag.clone()) {
+            if listed.add(tag.clone()) {
                 if let Some(vendor) = vendor {
-                    listed.vendor.insert(tag.clone(), vendor);
+                    listed.vendor.insert(tag, vendor);
                 }
-                listed.tags.push(tag);
             }
         }
         let Some(next) = next else { break };

@@ -34,9 +34,21 @@ pub struct Listed {
     /// What the user should know: a listing stopped short, a smaller page.
     pub warnings: Vec<String>,
     pub pages: usize,
+    /// The tags kept so far, to drop repeats across pages.
+    seen: HashSet<String>,
 }
 
 impl Listed {
+    /// Keeps a tag the first time it is listed (an empty one never);
+    /// whether it was new.
+    fn add(&mut self, tag: String) -> bool {
+        let new = !tag.is_empty() && self.seen.insert(tag.clone());
+        if new {
+            self.tags.push(tag);
+        }
+        new
+    }
+
     /// Whether `max_pages` are read already; says so when they are.
     fn out_of_pages(&mut self, max_pages: usize) -> bool {
         let out = self.pages >= max_pages;
@@ -109,7 +121,6 @@ pub async fn list(
     max_pages: usize,
 ) -> Result<Listed, ListError> {
     let mut listed = Listed::default();
-    let mut seen = HashSet::new();
     let mut n = FIRST_N;
     let mut shrunk = false;
     let mut last: Option<String> = None;
@@ -142,7 +153,7 @@ pub async fn list(
         }
         listed.pages += 1;
         let url = response.url().clone();
-        let link = joined(response.headers(), "link");
+        let link = crate::registry::joined_header(response.headers(), "link");
         let body = read_body(response, MAX_PAGE_BYTES, Overflow::Fail)
             .await
             .with_context(|| format!("reading the tag list from {url}"))?;
@@ -150,7 +161,7 @@ pub async fn list(
             url: crate::registry::error::redact_url(&url),
             why,
         })?;
-        keep(&mut listed, &mut seen, page);
+        keep(&mut listed, page);
         last = listed.tags.last().cloned();
         match next_tail(link.as_deref(), &url, reference.path(), n) {
             Ok(Some(next)) => tail = next,
@@ -171,11 +182,9 @@ fn read_page(body: &[u8]) -> Result<Page, String> {
     serde_json::from_slice::<Page>(body).map_err(|e| e.to_string())
 }
 
-fn keep(listed: &mut Listed, seen: &mut HashSet<String>, page: Page) {
+fn keep(listed: &mut Listed, page: Page) {
     for tag in page.tags.into_iter().flatten().flatten() {
-        if !tag.is_empty() && seen.insert(tag.clone()) {
-            listed.tags.push(tag);
-        }
+        listed.add(tag);
     }
     for (digest, entry) in page.manifest.into_iter().flatten() {
         let Ok(digest) = Digest::parse(&digest) else {
@@ -217,15 +226,6 @@ fn refusal_words(error: &RegistryError) -> String {
     words
 }
 
-fn joined(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
-    let values: Vec<&str> = headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    (!values.is_empty()).then(|| values.join(","))
-}
-
 /// Milliseconds since 1970 as RFC 3339 UTC, e.g. `2023-11-14T22:13:21.000Z`.
 pub fn rfc3339_ms(ms: u64) -> String {
     let secs = ms / 1000;
@@ -260,14 +260,13 @@ mod tests {
     #[test]
     fn nulls_empties_and_repeats_are_dropped() {
         let mut listed = Listed::default();
-        let mut seen = HashSet::new();
         // Nexus lists null and empty tags; GHCR answers `"tags": null`.
         let nexus = read_page(br#"{"name":"a","tags":["1.0",null,"","1.1"]}"#).unwrap();
-        keep(&mut listed, &mut seen, nexus);
+        keep(&mut listed, nexus);
         let ghcr = read_page(br#"{"name":"a","tags":null}"#).unwrap();
-        keep(&mut listed, &mut seen, ghcr);
+        keep(&mut listed, ghcr);
         let again = read_page(br#"{"name":"a","tags":["1.1","2.0"]}"#).unwrap();
-        keep(&mut listed, &mut seen, again);
+        keep(&mut listed, again);
         assert_eq!(listed.tags, ["1.0", "1.1", "2.0"]);
         assert!(read_page(b"<html>").is_err());
     }
@@ -279,11 +278,7 @@ mod tests {
             r#"{{"child":[],"manifest":{{"sha256:{hex}":{{"imageSizeBytes":"1234","layerId":"","mediaType":"application/vnd.oci.image.index.v1+json","tag":["v1","latest"],"timeCreatedMs":"1700000000000","timeUploadedMs":"1700000001000"}},"bogus":{{"tag":["x"]}}}},"name":"p/app","tags":["latest","v1"]}}"#
         );
         let mut listed = Listed::default();
-        keep(
-            &mut listed,
-            &mut HashSet::new(),
-            read_page(body.as_bytes()).unwrap(),
-        );
+        keep(&mut listed, read_page(body.as_bytes()).unwrap());
         assert_eq!(listed.tags, ["latest", "v1"]);
         let v1 = &listed.vendor["v1"];
         assert_eq!(v1.digest.to_string(), format!("sha256:{hex}"));

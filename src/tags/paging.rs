@@ -85,10 +85,7 @@ pub fn next_tail(
     let url = requested
         .join(target)
         .map_err(|_| LinkProblem::Unreadable(target.to_string()))?;
-    let same_origin = url.scheme() == requested.scheme()
-        && url.host_str() == requested.host_str()
-        && url.port_or_known_default() == requested.port_or_known_default();
-    if !same_origin {
+    if !same_origin(&url, requested) {
         return Err(LinkProblem::OtherHost(target.to_string()));
     }
     let own = format!("/v2/{name}/tags/list");
@@ -103,6 +100,13 @@ pub fn next_tail(
     let last = value("last").ok_or_else(|| LinkProblem::NoLast(target.to_string()))?;
     let n = value("n").and_then(|v| v.parse().ok()).unwrap_or(n);
     Ok(Some(page_tail(n, Some(last))))
+}
+
+/// Whether a next page may be followed: the same scheme, host and port.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// The page size a refused first page asks for: a 400 or 413 whose words

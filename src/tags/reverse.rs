@@ -67,14 +67,14 @@ pub async fn find(
 
 /// The distinct manifests that may be lists holding `target`.
 fn lists_to_read(resolved: &[Option<&Resolved>], target: &Digest) -> Vec<Digest> {
-    let mut lists: Vec<Digest> = Vec::new();
-    for r in resolved.iter().flatten() {
-        let maybe_list = r.media_type.as_deref().is_none_or(is_index_type);
-        if maybe_list && r.digest != *target && !lists.contains(&r.digest) {
-            lists.push(r.digest.clone());
-        }
-    }
-    lists
+    let mut seen = std::collections::HashSet::new();
+    resolved
+        .iter()
+        .flatten()
+        .filter(|r| r.media_type.as_deref().is_none_or(is_index_type) && r.digest != *target)
+        .filter(|r| seen.insert(&r.digest))
+        .map(|r| r.digest.clone())
+        .collect()
 }
 
 /// Entries of a list: each one's digest and platform.
