@@ -30,3 +30,4 @@ pub mod secret;
 pub mod session;
 pub mod signature;
 pub mod tags;
+pub mod time;

@@ -13,6 +13,7 @@ mod ecosystem;
 mod faults;
 mod figures;
 mod formats;
+mod keyless;
 mod pin;
 mod pin_kinds;
 mod pin_real;

@@ -6,6 +6,7 @@
 //! for it and these keys is `bad_signature`.
 
 pub mod key;
+pub mod keyless;
 pub mod payload;
 mod verify;
 

@@ -197,7 +197,7 @@ fn keep(listed: &mut Listed, page: Page) {
             pushed: entry
                 .time_uploaded_ms
                 .and_then(|s| s.parse().ok())
-                .map(rfc3339_ms),
+                .map(crate::time::rfc3339_ms),
         };
         for tag in entry.tag {
             listed.vendor.insert(tag, vendor.clone());
@@ -224,33 +224,6 @@ fn refusal_words(error: &RegistryError) -> String {
         }
     }
     words
-}
-
-/// Milliseconds since 1970 as RFC 3339 UTC, e.g. `2023-11-14T22:13:21.000Z`.
-pub fn rfc3339_ms(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{:03}Z",
-        ms % 1000
-    )
-}
-
-/// Howard Hinnant's days-to-civil: the proleptic Gregorian date of a day
-/// number counted from 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -285,13 +258,6 @@ mod tests {
         assert_eq!(v1.size, Some(1234));
         assert_eq!(v1.pushed.as_deref(), Some("2023-11-14T22:13:21.000Z"));
         assert!(!listed.vendor.contains_key("x"));
-    }
-
-    #[test]
-    fn times_are_rfc3339() {
-        assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339_ms(1_700_000_001_234), "2023-11-14T22:13:21.234Z");
-        assert_eq!(rfc3339_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]
