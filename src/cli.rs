@@ -39,6 +39,8 @@ pub struct Cli {
     pub transport: TransportArgs,
 }
 
+// Parsed once per run: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print a manifest's exact bytes (pretty-printed on a terminal), checked
@@ -279,6 +281,34 @@ pub struct Keys {
     /// `bad_signature` otherwise.
     #[arg(long = "key", id = "key", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Keyless: only digests signed with a Fulcio certificate for this
+    /// identity (a SAN: workflow URL, e-mail), recorded in Rekor; needs
+    /// --certificate-oidc-issuer[-regexp]. Verified offline against the
+    /// trusted root.
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// Keyless: as --certificate-identity, an unanchored regexp.
+    #[arg(long, value_name = "RE")]
+    pub certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer that vouched for the identity, e.g.
+    /// https://token.actions.githubusercontent.com.
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Keyless: as --certificate-oidc-issuer, an unanchored regexp.
+    #[arg(long, value_name = "RE")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Keyless: a Sigstore trusted_root.json instead of the embedded
+    /// public-good one (a private deployment, staging, a newer root).
+    #[arg(long, value_name = "PATH")]
+    pub trusted_root: Option<PathBuf>,
 }
 
 /// `-j/--jobs`, for every command that runs a batch.

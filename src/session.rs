@@ -75,13 +75,14 @@ fn explicit_credential(args: &TransportArgs) -> anyhow::Result<Option<Credential
     }))
 }
 
-/// The `--key` files read; a file that cannot be used is said on stderr
-/// (`ddigest: --key PATH: why`) and ends the run as bad usage.
+/// The `--key` files and keyless flags read; a file or flag that cannot
+/// be used is said on stderr (`ddigest: --key PATH: why`) and ends the
+/// run as bad usage.
 pub fn verifier(
     keys: &crate::cli::Keys,
     args: &TransportArgs,
 ) -> Result<std::sync::Arc<crate::signature::Verifier>, crate::exit::Exit> {
-    match crate::signature::Verifier::load(&keys.paths, args.verbose) {
+    match crate::signature::Verifier::from_args(keys, args.verbose) {
         Ok(verifier) => Ok(std::sync::Arc::new(verifier)),
         Err(e) => {
             crate::console::say_run(&e.to_string());

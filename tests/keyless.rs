@@ -6,7 +6,9 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use ddigest::signature::keyless::material::{annotated_certificate, annotated_entry, bundle_material};
+use ddigest::signature::keyless::material::{
+    annotated_certificate, annotated_entry, bundle_material,
+};
 use ddigest::signature::keyless::rekor::Entry;
 use ddigest::signature::keyless::root::TrustedRoot;
 use ddigest::signature::keyless::{Evidence, Keyless, KeylessError, Matcher, Signer};
@@ -90,7 +92,9 @@ fn a_cosign2_keyless_signature_by_the_public_good_instance_verifies() {
 #[test]
 fn a_cosign2_signature_for_another_identity_or_issuer_is_refused_in_words() {
     let sig = cosign2();
-    let err = sig.check(&keyless(exact("mitr@redhat.co"), GITHUB_OAUTH)).unwrap_err();
+    let err = sig
+        .check(&keyless(exact("mitr@redhat.co"), GITHUB_OAUTH))
+        .unwrap_err();
     assert_eq!(
         err.to_string(),
         "signed by mitr@redhat.com (issuer https://github.com/login/oauth), not by the identity asked for (mitr@redhat.co (issuer https://github.com/login/oauth))"
@@ -111,15 +115,24 @@ fn each_broken_part_of_a_cosign2_signature_is_named() {
 
     let mut tampered = cosign2();
     tampered.payload[20] ^= 1;
-    assert_eq!(why(&tampered), "the signature does not verify with its certificate's key");
+    assert_eq!(
+        why(&tampered),
+        "the signature does not verify with its certificate's key"
+    );
 
     let mut late = cosign2();
     late.entry.integrated_time += 1;
-    assert_eq!(why(&late), "the Rekor entry's signed timestamp does not verify");
+    assert_eq!(
+        why(&late),
+        "the Rekor entry's signed timestamp does not verify"
+    );
 
     let mut other_log = cosign2();
     other_log.entry.log_id[0] ^= 1;
-    assert_eq!(why(&other_log), "the Rekor entry is from a log the trusted root does not name");
+    assert_eq!(
+        why(&other_log),
+        "the Rekor entry is from a log the trusted root does not name"
+    );
 
     let mut no_set = cosign2();
     no_set.entry.set = None;
@@ -134,7 +147,10 @@ fn each_broken_part_of_a_cosign2_signature_is_named() {
         s[last] ^= 1;
         s
     };
-    assert_eq!(why(&body), "the signature does not verify with its certificate's key");
+    assert_eq!(
+        why(&body),
+        "the signature does not verify with its certificate's key"
+    );
 }
 
 #[test]
@@ -179,7 +195,12 @@ struct Cosign3 {
 impl Cosign3 {
     fn check(&self, with: &Keyless) -> Result<Signer, KeylessError> {
         let material = bundle_material(&self.bytes).unwrap();
-        let Ok(Bundle::Dsse { payload_type, payload, signatures }) = payload::parse_bundle(&self.bytes) else {
+        let Ok(Bundle::Dsse {
+            payload_type,
+            payload,
+            signatures,
+        }) = payload::parse_bundle(&self.bytes)
+        else {
             panic!("a DSSE bundle");
         };
         let message = payload::pae(&payload_type, &payload);
@@ -197,7 +218,9 @@ impl Cosign3 {
     fn edited(&self, from: &str, to: &str) -> Cosign3 {
         let text = String::from_utf8(self.bytes.clone()).unwrap();
         assert!(text.contains(from), "{from}");
-        Cosign3 { bytes: text.replacen(from, to, 1).into_bytes() }
+        Cosign3 {
+            bytes: text.replacen(from, to, 1).into_bytes(),
+        }
     }
 }
 
@@ -205,32 +228,53 @@ const CODY: &str = "cody@soyland.com";
 
 #[test]
 fn a_cosign3_bundle_with_an_inclusion_proof_verifies() {
-    let bundle = Cosign3 { bytes: data("oci-attestation.sigstore.json") };
+    let bundle = Cosign3 {
+        bytes: data("oci-attestation.sigstore.json"),
+    };
     let signer = bundle.check(&keyless(exact(CODY), GITHUB_OAUTH)).unwrap();
     assert_eq!(signer.integrated_time, 1_740_770_291);
     assert_eq!(signer.log_index, 175_508_996);
     assert_eq!(signer.issuer, GITHUB_OAUTH);
     // An attestation, not an image signature: `--key`/keyless resolution
     // does not take it as vouching for the image.
-    let Ok(Bundle::Dsse { payload_type, payload, .. }) = payload::parse_bundle(&bundle.bytes) else {
+    let Ok(Bundle::Dsse {
+        payload_type,
+        payload,
+        ..
+    }) = payload::parse_bundle(&bundle.bytes)
+    else {
         panic!("a DSSE bundle");
     };
     let subject = "sha256:732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4";
     let named = payload::check_dsse_payload(&payload_type, &payload, &subject.parse().unwrap());
-    assert!(matches!(named, Err(payload::PayloadError::NotASignature(_))), "{named:?}");
+    assert!(
+        matches!(named, Err(payload::PayloadError::NotASignature(_))),
+        "{named:?}"
+    );
 }
 
 #[test]
 fn a_cosign3_bundle_whose_proof_or_checkpoint_is_broken_is_refused() {
-    let bundle = Cosign3 { bytes: data("oci-attestation.sigstore.json") };
+    let bundle = Cosign3 {
+        bytes: data("oci-attestation.sigstore.json"),
+    };
     let with = keyless(exact(CODY), GITHUB_OAUTH);
     let why = |b: &Cosign3| b.check(&with).unwrap_err().to_string();
     // One audit-path hash changed.
-    let path = bundle.edited("p7adBuLwiHyxFA7sjjx9Jt+YJ9NJ6pPRsqrlFv/Prl4=", "q7adBuLwiHyxFA7sjjx9Jt+YJ9NJ6pPRsqrlFv/Prl4=");
-    assert_eq!(why(&path), "the Rekor entry's inclusion proof does not lead to its checkpoint's root");
+    let path = bundle.edited(
+        "p7adBuLwiHyxFA7sjjx9Jt+YJ9NJ6pPRsqrlFv/Prl4=",
+        "q7adBuLwiHyxFA7sjjx9Jt+YJ9NJ6pPRsqrlFv/Prl4=",
+    );
+    assert_eq!(
+        why(&path),
+        "the Rekor entry's inclusion proof does not lead to its checkpoint's root"
+    );
     // The proof's index moved by one.
     let index = bundle.edited(r#""logIndex":"53604734""#, r#""logIndex":"53604733""#);
-    assert_eq!(why(&index), "the Rekor entry's inclusion proof does not lead to its checkpoint's root");
+    assert_eq!(
+        why(&index),
+        "the Rekor entry's inclusion proof does not lead to its checkpoint's root"
+    );
     // The checkpoint's signature broken.
     let note = bundle.edited("wNI9ajBFAiEAuh6liXP", "wNI9ajBFAiEAuh6liXQ");
     assert_eq!(why(&note), "the Rekor checkpoint is not signed by its log");
@@ -238,12 +282,23 @@ fn a_cosign3_bundle_whose_proof_or_checkpoint_is_broken_is_refused() {
     let text = String::from_utf8(bundle.bytes.clone()).unwrap();
     let start = text.find(r#","inclusionProof""#).unwrap();
     let end = text.find(r#","canonicalizedBody""#).unwrap();
-    let unproven = Cosign3 { bytes: format!("{}{}", &text[..start], &text[end..]).into_bytes() };
-    assert_eq!(why(&unproven), "the bundle has no inclusion proof (required from bundle v0.2)");
+    let unproven = Cosign3 {
+        bytes: format!("{}{}", &text[..start], &text[end..]).into_bytes(),
+    };
+    assert_eq!(
+        why(&unproven),
+        "the bundle has no inclusion proof (required from bundle v0.2)"
+    );
     // The SET broken.
     let set = bundle.edited("MEUCIQDIgcWm5sXPh52rA", "MEUCIQDIgcWm5sXPh52rB");
-    assert_eq!(why(&set), "the Rekor entry's signed timestamp does not verify");
+    assert_eq!(
+        why(&set),
+        "the Rekor entry's signed timestamp does not verify"
+    );
     // The kind the bundle states disagrees with the body.
     let kind = bundle.edited(r#""kind":"dsse""#, r#""kind":"hashedrekord""#);
-    assert_eq!(why(&kind), "the Rekor entry's body is not of the kind the bundle says");
+    assert_eq!(
+        why(&kind),
+        "the Rekor entry's body is not of the kind the bundle says"
+    );
 }

@@ -14,6 +14,7 @@ mod faults;
 mod figures;
 mod formats;
 mod keyless;
+mod keyless_registry;
 mod pin;
 mod pin_kinds;
 mod pin_real;

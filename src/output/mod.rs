@@ -15,6 +15,7 @@ use crate::exit::Failure;
 use crate::platform::Platform;
 use crate::reference::Reference;
 use crate::resolve::{Listing, Resolved, Row};
+use crate::signature::Vouched;
 use serde::Serialize;
 
 /// How result lines look for this run.
@@ -79,11 +80,45 @@ struct JsonLine<'a> {
     error: Option<JsonError<'a>>,
 }
 
-/// `--key`: which key's signature vouched for the digest.
+/// `--key` or keyless: what vouched for the digest — the key as given,
+/// or the keyless signer and when Rekor recorded the signature.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct JsonSignature<'a> {
     verified: bool,
-    key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    issuer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    integrated_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_index: Option<i64>,
+}
+
+impl<'a> JsonSignature<'a> {
+    fn of(vouched: &'a Vouched) -> JsonSignature<'a> {
+        let mut out = JsonSignature {
+            verified: true,
+            key: None,
+            identity: None,
+            issuer: None,
+            integrated_time: None,
+            log_index: None,
+        };
+        match vouched {
+            Vouched::Key(key) => out.key = Some(key),
+            Vouched::Keyless(signer) => {
+                out.identity = Some(&signer.identity);
+                out.issuer = Some(&signer.issuer);
+                out.integrated_time = Some(crate::time::rfc3339(signer.integrated_time));
+                out.log_index = Some(signer.log_index);
+            }
+        }
+        out
+    }
 }
 
 #[derive(Serialize)]
@@ -104,10 +139,7 @@ fn json_line(
             line.media_type = resolved.media_type.as_deref();
             line.size = resolved.size;
             line.platform = resolved.platform.as_ref().map(Platform::to_string);
-            line.signature = resolved.signed_by.as_deref().map(|key| JsonSignature {
-                verified: true,
-                key,
-            });
+            line.signature = resolved.signed_by.as_ref().map(JsonSignature::of);
         }
         Err(failure) => {
             line.platform = wanted.map(Platform::to_string);

@@ -128,10 +128,7 @@ fn json(line: &TagLine) -> String {
         out.media_type = resolved.media_type.as_deref();
         out.size = resolved.size;
         out.platform = resolved.platform.as_ref().map(Platform::to_string);
-        out.signature = resolved.signed_by.as_deref().map(|key| JsonSignature {
-            verified: true,
-            key,
-        });
+        out.signature = resolved.signed_by.as_ref().map(JsonSignature::of);
     } else if let Some(vendor) = line.vendor {
         out.digest = Some(vendor.digest.to_string());
         out.media_type = vendor.media_type.as_deref();

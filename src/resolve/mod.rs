@@ -39,8 +39,8 @@ pub struct Resolved {
     pub platform: Option<Platform>,
     /// Things the user should know that did not stop the answer.
     pub warnings: Vec<String>,
-    /// `--key`: the key (as given) whose signature vouches for the digest.
-    pub signed_by: Option<String>,
+    /// `--key` or keyless: what vouches for the digest.
+    pub signed_by: Option<crate::signature::Vouched>,
 }
 
 /// A manifest fetched by GET: its exact bytes and what they resolve to.

@@ -23,11 +23,21 @@ pub struct NamedKey {
     pub key: PublicKey,
 }
 
-/// The keys of a run, and whether `-v` is on.
+/// The keys of a run, the keyless identity asked for, and whether `-v`
+/// is on.
 #[derive(Clone, Debug, Default)]
 pub struct Verifier {
     pub keys: Vec<NamedKey>,
+    pub keyless: Option<keyless::Keyless>,
     pub verbose: bool,
+}
+
+/// What vouched for a digest: a `--key` (as given), or a keyless
+/// signature's verified signer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Vouched {
+    Key(String),
+    Keyless(keyless::Signer),
 }
 
 /// A `--key` file that cannot be used: which one, and why.
@@ -37,6 +47,10 @@ pub enum LoadError {
     Read(String, std::io::Error),
     #[error("--key {0}: {1}")]
     Key(String, KeyError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("--trusted-root {0}: {1}")]
+    Root(String, String),
 }
 
 impl Verifier {
@@ -50,12 +64,24 @@ impl Verifier {
             let key = PublicKey::from_pem(&bytes).map_err(|e| LoadError::Key(given.clone(), e))?;
             keys.push(NamedKey { given, key });
         }
-        Ok(Verifier { keys, verbose })
+        Ok(Verifier {
+            keys,
+            keyless: None,
+            verbose,
+        })
     }
 
-    /// No `--key`: nothing is checked and nothing extra is asked.
+    /// Reads `--key` files and the keyless flags of a command.
+    pub fn from_args(args: &crate::cli::Keys, verbose: bool) -> Result<Verifier, LoadError> {
+        let mut verifier = Self::load(&args.paths, verbose)?;
+        verifier.keyless = load_keyless(args)?;
+        Ok(verifier)
+    }
+
+    /// No `--key` and no keyless identity: nothing is checked and nothing
+    /// extra is asked.
     pub fn is_off(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.keyless.is_none()
     }
 
     /// The first key whose signature over `message` this is.
@@ -67,11 +93,68 @@ impl Verifier {
 
     fn keys_text(&self) -> String {
         let names: Vec<&str> = self.keys.iter().map(|k| k.given.as_str()).collect();
-        match names.as_slice() {
-            [one] => format!("the key {one}"),
-            _ => format!("the keys {}", names.join(", ")),
+        let keys = match names.as_slice() {
+            [] => None,
+            [one] => Some(format!("the key {one}")),
+            _ => Some(format!("the keys {}", names.join(", "))),
+        };
+        let keyless = self
+            .keyless
+            .as_ref()
+            .map(|k| format!("the keyless identity {}", k.describe()));
+        match (keys, keyless) {
+            (Some(k), Some(i)) => format!("{k} or {i}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => "no key".into(),
         }
     }
+}
+
+/// The keyless flags: an identity and an issuer (each exact or a
+/// regexp), both or neither, and the trusted root they are checked
+/// against.
+fn load_keyless(args: &crate::cli::Keys) -> Result<Option<keyless::Keyless>, LoadError> {
+    use keyless::Matcher;
+    let matcher = |exact: &Option<String>, re: &Option<String>, flag: &str| match (exact, re) {
+        (Some(text), _) => Ok(Some(Matcher::Exact(text.clone()))),
+        (None, Some(re)) => regex::Regex::new(re)
+            .map(|re| Some(Matcher::Regex(re)))
+            .map_err(|e| LoadError::Usage(format!("--{flag}-regexp: {e}"))),
+        (None, None) => Ok(None),
+    };
+    let identity = matcher(
+        &args.certificate_identity,
+        &args.certificate_identity_regexp,
+        "certificate-identity",
+    )?;
+    let issuer = matcher(
+        &args.certificate_oidc_issuer,
+        &args.certificate_oidc_issuer_regexp,
+        "certificate-oidc-issuer",
+    )?;
+    let (identity, issuer) = match (identity, issuer) {
+        (Some(identity), Some(issuer)) => (identity, issuer),
+        (None, None) if args.trusted_root.is_none() => return Ok(None),
+        (None, None) => return Err(LoadError::Usage("--trusted-root is for keyless verification: give --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] with it".into())),
+        (Some(_), None) => return Err(LoadError::Usage("--certificate-identity[-regexp] needs --certificate-oidc-issuer[-regexp]: an identity means nothing without the issuer that vouched for it".into())),
+        (None, Some(_)) => return Err(LoadError::Usage("--certificate-oidc-issuer[-regexp] needs --certificate-identity[-regexp]: which of that issuer's identities?".into())),
+    };
+    let root = match &args.trusted_root {
+        Some(path) => {
+            let shown = path.display().to_string();
+            let bytes = std::fs::read(path)
+                .map_err(|e| LoadError::Root(shown.clone(), format!("cannot read it: {e}")))?;
+            keyless::root::TrustedRoot::parse(&bytes)
+                .map_err(|e| LoadError::Root(shown, e.to_string()))?
+        }
+        None => keyless::root::TrustedRoot::public_good()
+            .map_err(|e| LoadError::Root("(embedded)".into(), e.to_string()))?,
+    };
+    Ok(Some(keyless::Keyless {
+        root,
+        identity,
+        issuer,
+    }))
 }
 
 /// A digest that is not validly signed.

@@ -7,8 +7,10 @@
 //! errors, while what a signature manifest holds only counts for or
 //! against the digest.
 
+use super::keyless::material::{self, BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION};
+use super::keyless::{Evidence, Keyless};
 use super::payload::{self, Bundle, SIGNATURE_ANNOTATION, SIMPLE_SIGNING};
-use super::{SignatureError, Verifier};
+use super::{SignatureError, Verifier, Vouched};
 use crate::artifact::{parse_artifact, ArtifactManifest, Descriptor};
 use crate::digest::Digest;
 use crate::exit::ErrorCode;
@@ -18,6 +20,7 @@ use crate::registry::Client;
 use crate::resolve::{by_digest, checked_blob, fetch_if_any, ResolveError};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
 
 /// At most this many signature layers (and bundles) are checked per
 /// digest, so a hostile manifest of thousands costs a bounded number of
@@ -40,14 +43,14 @@ impl Tally {
     }
 }
 
-/// The key (as given) whose valid signature vouches for one of `digests`
-/// (a platform's entry, then the index holding it), searched in order.
+/// What vouches for one of `digests` (a platform's entry, then the index
+/// holding it), searched in order: a `--key`, or a keyless signer.
 pub async fn verify(
     client: &Client,
     reference: &Reference,
     digests: &[Digest],
     verifier: &Verifier,
-) -> Result<String, ResolveError> {
+) -> Result<Vouched, ResolveError> {
     let mut tally = Tally::default();
     let search = Search {
         client,
@@ -55,8 +58,8 @@ pub async fn verify(
         verifier,
     };
     for digest in digests {
-        if let Some(key) = search.digest(digest, &mut tally).await? {
-            return Ok(key);
+        if let Some(vouched) = search.digest(digest, &mut tally).await? {
+            return Ok(vouched);
         }
     }
     let names: Vec<String> = digests.iter().map(Digest::to_string).collect();
@@ -88,7 +91,7 @@ impl Search<'_> {
         &self,
         digest: &Digest,
         tally: &mut Tally,
-    ) -> Result<Option<String>, ResolveError> {
+    ) -> Result<Option<Vouched>, ResolveError> {
         if let Some(key) = self.sig_tag(digest, tally).await? {
             return Ok(Some(key));
         }
@@ -106,7 +109,7 @@ impl Search<'_> {
         &self,
         digest: &Digest,
         tally: &mut Tally,
-    ) -> Result<Option<String>, ResolveError> {
+    ) -> Result<Option<Vouched>, ResolveError> {
         let Ok(tagged) = self.reference.with_tag(&rules::cosign_tag(digest, ".sig")) else {
             return Ok(None);
         };
@@ -141,12 +144,12 @@ impl Search<'_> {
         Ok(None)
     }
 
-    /// One simple-signing layer: `Ok(key)` when valid, else why not.
+    /// One simple-signing layer: what vouches when valid, else why not.
     async fn simple_signing(
         &self,
         digest: &Digest,
         layer: &Descriptor,
-    ) -> Result<Result<String, String>, ResolveError> {
+    ) -> Result<Result<Vouched, String>, ResolveError> {
         let Some(encoded) = layer.annotations.get(SIGNATURE_ANNOTATION) else {
             return Ok(Err("a signature layer has no signature annotation".into()));
         };
@@ -161,16 +164,74 @@ impl Search<'_> {
             Ok(identity) => identity,
             Err(e) => return Ok(Err(e.to_string())),
         };
-        let Some(key) = self.verifier.signer(&payload, &signature) else {
-            return Ok(Err("a signature does not verify with the keys given".into()));
+        if let Some(key) = self.verifier.signer(&payload, &signature) {
+            let named = identity.as_deref().unwrap_or("no docker-reference");
+            self.say(&format!(
+                "{digest}: signed by {} ({}) for {named}",
+                key.given,
+                key.key.kind()
+            ));
+            return Ok(Ok(Vouched::Key(key.given.clone())));
+        }
+        let certificate = layer.annotations.get(CERTIFICATE_ANNOTATION);
+        match (&self.verifier.keyless, certificate) {
+            (Some(keyless), Some(pem)) => {
+                let bundle = layer.annotations.get(BUNDLE_ANNOTATION);
+                Ok(self.keyless_layer(keyless, digest, pem, bundle, &payload, &signature))
+            }
+            (Some(_), None) if self.verifier.keys.is_empty() => Ok(Err(
+                "a signature has no certificate (it was made with a key)".into(),
+            )),
+            _ => Ok(Err("a signature does not verify with the keys given".into())),
+        }
+    }
+
+    /// A cosign 2 keyless layer: its certificate and Rekor bundle
+    /// annotations, checked against the trusted root.
+    fn keyless_layer(
+        &self,
+        keyless: &Keyless,
+        digest: &Digest,
+        pem: &str,
+        bundle: Option<&String>,
+        payload: &[u8],
+        signature: &[u8],
+    ) -> Result<Vouched, String> {
+        let certificate = material::annotated_certificate(pem)
+            .map_err(|e| format!("a keyless signature: {e}"))?;
+        let entry = material::annotated_entry(bundle.map(String::as_str))
+            .map_err(|e| format!("a keyless signature: {e}"))?;
+        let evidence = Evidence {
+            certificate: &certificate,
+            message: payload,
+            signature,
+            payload_sha256: Sha256::digest(payload).into(),
+            dsse: false,
+            entry: &entry,
+            proof_required: false,
         };
-        let named = identity.as_deref().unwrap_or("no docker-reference");
-        self.say(&format!(
-            "{digest}: signed by {} ({}) for {named}",
-            key.given,
-            key.key.kind()
-        ));
-        Ok(Ok(key.given.clone()))
+        self.keyless_verdict(keyless, digest, &evidence)
+    }
+
+    fn keyless_verdict(
+        &self,
+        keyless: &Keyless,
+        digest: &Digest,
+        evidence: &Evidence,
+    ) -> Result<Vouched, String> {
+        match keyless.verify(evidence) {
+            Ok(signer) => {
+                self.say(&format!(
+                    "{digest}: signed keyless by {} (issuer {}), logged {} (Rekor index {})",
+                    signer.identity,
+                    signer.issuer,
+                    crate::time::rfc3339(signer.integrated_time),
+                    signer.log_index
+                ));
+                Ok(Vouched::Keyless(signer))
+            }
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// A layer's blob, fetched by its digest and checked; `Err(why)` when
@@ -202,7 +263,7 @@ impl Search<'_> {
         &self,
         digest: &Digest,
         tally: &mut Tally,
-    ) -> Result<Option<String>, ResolveError> {
+    ) -> Result<Option<Vouched>, ResolveError> {
         let listed = api_or_tag_schema(self.client, self.reference, digest, None).await;
         let entries = match listed {
             Ok(entries) => entries,
@@ -237,7 +298,7 @@ impl Search<'_> {
                     }
                 };
                 match self.bundle(digest, &bytes, &mut manifest_bytes).await? {
-                    Ok(key) => return Ok(Some(key)),
+                    Ok(vouched) => return Ok(Some(vouched)),
                     Err(why) => tally.refuse(why),
                 }
             }
@@ -266,12 +327,12 @@ impl Search<'_> {
         digest: &Digest,
         bytes: &[u8],
         manifest: &mut Option<Vec<u8>>,
-    ) -> Result<Result<String, String>, ResolveError> {
+    ) -> Result<Result<Vouched, String>, ResolveError> {
         let bundle = match payload::parse_bundle(bytes) {
             Ok(bundle) => bundle,
             Err(e) => return Ok(Err(format!("a bundle: {e}"))),
         };
-        let (message, signatures) = match bundle {
+        let signed = match bundle {
             Bundle::Dsse {
                 payload_type,
                 payload,
@@ -280,7 +341,12 @@ impl Search<'_> {
                 if let Err(e) = payload::check_dsse_payload(&payload_type, &payload, digest) {
                     return Ok(Err(format!("a bundle: {e}")));
                 }
-                (payload::pae(&payload_type, &payload), signatures)
+                Signed {
+                    message: payload::pae(&payload_type, &payload),
+                    signatures,
+                    payload_sha256: Sha256::digest(&payload).into(),
+                    dsse: true,
+                }
             }
             Bundle::Message {
                 algorithm,
@@ -295,23 +361,71 @@ impl Search<'_> {
                 if manifest.is_none() {
                     *manifest = Some(by_digest(self.client, self.reference, digest).await?.bytes);
                 }
-                (manifest.clone().unwrap_or_default(), vec![signature])
+                let message = manifest.clone().unwrap_or_default();
+                Signed {
+                    payload_sha256: Sha256::digest(&message).into(),
+                    message,
+                    signatures: vec![signature],
+                    dsse: false,
+                }
             }
         };
-        for signature in &signatures {
-            if let Some(key) = self.verifier.signer(&message, signature) {
+        for signature in &signed.signatures {
+            if let Some(key) = self.verifier.signer(&signed.message, signature) {
                 self.say(&format!(
                     "{digest}: bundle signed by {} ({})",
                     key.given,
                     key.key.kind()
                 ));
-                return Ok(Ok(key.given.clone()));
+                return Ok(Ok(Vouched::Key(key.given.clone())));
             }
         }
-        Ok(Err(
-            "a bundle's signature does not verify with the keys given".into(),
-        ))
+        match &self.verifier.keyless {
+            Some(keyless) => Ok(self.keyless_bundle(keyless, digest, bytes, &signed)),
+            None => Ok(Err(
+                "a bundle's signature does not verify with the keys given".into(),
+            )),
+        }
     }
+
+    /// A bundle's certificate and log entries, checked against the trusted
+    /// root for each of its signatures.
+    fn keyless_bundle(
+        &self,
+        keyless: &Keyless,
+        digest: &Digest,
+        bytes: &[u8],
+        signed: &Signed,
+    ) -> Result<Vouched, String> {
+        let found = material::bundle_material(bytes).map_err(|e| format!("a bundle: {e}"))?;
+        let mut why = String::new();
+        for signature in &signed.signatures {
+            for entry in found.entries.iter().take(MAX_CHECKED) {
+                let evidence = Evidence {
+                    certificate: &found.certificate,
+                    message: &signed.message,
+                    signature,
+                    payload_sha256: signed.payload_sha256,
+                    dsse: signed.dsse,
+                    entry,
+                    proof_required: found.proof_required,
+                };
+                match self.keyless_verdict(keyless, digest, &evidence) {
+                    Ok(vouched) => return Ok(vouched),
+                    Err(e) => why = e,
+                }
+            }
+        }
+        Err(why)
+    }
+}
+
+/// What a bundle's signatures are over, and what its log entry must name.
+struct Signed {
+    message: Vec<u8>,
+    signatures: Vec<Vec<u8>>,
+    payload_sha256: [u8; 32],
+    dsse: bool,
 }
 
 /// A failure that says what a signature's content is, not that the

@@ -159,20 +159,37 @@ impl Pusher {
     /// Pushes an OCI image manifest of `layers` (each a blob of its own)
     /// under `tag`, as cosign pushes its `.sig` manifest.
     pub fn signatures(&self, repo: &str, tag: &str, layers: &[SigLayer]) -> Pushed {
+        let annotated: Vec<(Vec<u8>, Value)> = layers
+            .iter()
+            .map(|l| {
+                let annotations = match &l.signature {
+                    Some(signature) => json!({"dev.cosignproject.cosign/signature": signature}),
+                    None => Value::Null,
+                };
+                (l.payload.clone(), annotations)
+            })
+            .collect();
+        self.signature_layers(repo, tag, &annotated)
+    }
+
+    /// As `signatures`, each layer a payload with the annotations given
+    /// (`null` for none): cosign 2's keyless layers carry a certificate,
+    /// a chain and a Rekor bundle besides the signature.
+    pub fn signature_layers(&self, repo: &str, tag: &str, layers: &[(Vec<u8>, Value)]) -> Pushed {
         let config =
             br#"{"architecture":"","os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}"#;
         let mut uploaded = std::collections::HashMap::new();
         let layers: Vec<Value> = layers
             .iter()
-            .map(|l| {
+            .map(|(payload, annotations)| {
                 let digest = uploaded
-                    .entry(l.payload.clone())
-                    .or_insert_with(|| self.blob(repo, &l.payload))
+                    .entry(payload.clone())
+                    .or_insert_with(|| self.blob(repo, payload))
                     .clone();
                 let mut d =
-                    json!({"mediaType": SIMPLE_SIGNING, "size": l.payload.len(), "digest": digest});
-                if let Some(signature) = &l.signature {
-                    d["annotations"] = json!({"dev.cosignproject.cosign/signature": signature});
+                    json!({"mediaType": SIMPLE_SIGNING, "size": payload.len(), "digest": digest});
+                if !annotations.is_null() {
+                    d["annotations"] = annotations.clone();
                 }
                 d
             })

@@ -7,6 +7,7 @@ pub mod cosign;
 pub mod fault_proxy;
 pub mod push;
 pub mod registry;
+pub mod sigstore;
 pub mod tag_pages;
 pub mod token_server;
 

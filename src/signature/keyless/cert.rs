@@ -76,7 +76,9 @@ impl Leaf {
                     v2 = Some(text.as_str().to_string());
                 }
                 ISSUER_V1 => v1 = Some(String::from_utf8_lossy(value).into_owned()),
-                SCT_LIST => scts = sct_list(value).ok_or_else(|| bad(&"its SCT list is malformed"))?,
+                SCT_LIST => {
+                    scts = sct_list(value).ok_or_else(|| bad(&"its SCT list is malformed"))?
+                }
                 _ => {}
             }
         }
@@ -109,9 +111,13 @@ fn sans(value: &[u8]) -> Result<Vec<String>, x509_cert::der::Error> {
             GeneralName::Rfc822Name(text) | GeneralName::UniformResourceIdentifier(text) => {
                 out.push(text.to_string())
             }
-            GeneralName::OtherName(other) if other.type_id == OTHER_NAME_SAN => {
-                out.push(other.value.decode_as::<Utf8StringRef>()?.as_str().to_string())
-            }
+            GeneralName::OtherName(other) if other.type_id == OTHER_NAME_SAN => out.push(
+                other
+                    .value
+                    .decode_as::<Utf8StringRef>()?
+                    .as_str()
+                    .to_string(),
+            ),
             _ => {}
         }
     }

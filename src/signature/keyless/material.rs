@@ -68,7 +68,10 @@ pub fn annotated_entry(bundle: Option<&str>) -> Result<Entry, MaterialError> {
         integrated_time: raw.payload.integrated_time,
         log_index: raw.payload.log_index,
         log_id,
-        set: Some(b64(&raw.signed_entry_timestamp, "its SignedEntryTimestamp")?),
+        set: Some(b64(
+            &raw.signed_entry_timestamp,
+            "its SignedEntryTimestamp",
+        )?),
         proof: None,
         kind: None,
     })
@@ -185,7 +188,11 @@ pub fn bundle_material(bytes: &[u8]) -> Result<BundleMaterial, MaterialError> {
         .ok_or_else(|| MaterialError::Bundle("no verificationMaterial".into()))?;
     let leaf = match (material.certificate, material.x509_certificate_chain) {
         (Some(cert), _) => cert,
-        (None, Some(chain)) => chain.certificates.into_iter().next().ok_or(MaterialError::NoCertificate)?,
+        (None, Some(chain)) => chain
+            .certificates
+            .into_iter()
+            .next()
+            .ok_or(MaterialError::NoCertificate)?,
         (None, None) => return Err(MaterialError::KeyBundle),
     };
     let entries = material
@@ -211,10 +218,16 @@ fn is_v0_1(media_type: &str) -> bool {
 fn entry(raw: RawEntry) -> Result<Entry, MaterialError> {
     let proof = match raw.inclusion_proof {
         Some(p) => Some(Proof {
-            log_index: u64::try_from(p.log_index).map_err(|_| MaterialError::Bundle("a negative proof index".into()))?,
-            tree_size: u64::try_from(p.tree_size).map_err(|_| MaterialError::Bundle("a negative tree size".into()))?,
+            log_index: u64::try_from(p.log_index)
+                .map_err(|_| MaterialError::Bundle("a negative proof index".into()))?,
+            tree_size: u64::try_from(p.tree_size)
+                .map_err(|_| MaterialError::Bundle("a negative tree size".into()))?,
             root_hash: b64(&p.root_hash, "a proof's rootHash")?,
-            hashes: p.hashes.iter().map(|h| b64(h, "a proof hash")).collect::<Result<_, _>>()?,
+            hashes: p
+                .hashes
+                .iter()
+                .map(|h| b64(h, "a proof hash"))
+                .collect::<Result<_, _>>()?,
             checkpoint: p.checkpoint.map(|c| c.envelope).unwrap_or_default(),
         }),
         None => None,

@@ -166,7 +166,9 @@ fn checkpoint(note: &str, log: &Log) -> Option<(u64, Vec<u8>)> {
         let Ok(sig) = STANDARD.decode(sig) else {
             return false;
         };
-        sig.len() > 4 && sig[..4] == log.id[..4.min(log.id.len())] && log.key.verifies(text.as_bytes(), &sig[4..])
+        sig.len() > 4
+            && sig[..4] == log.id[..4.min(log.id.len())]
+            && log.key.verifies(text.as_bytes(), &sig[4..])
     });
     signed.then_some((size, hash))
 }
@@ -235,7 +237,8 @@ struct DsseSignature {
 /// Checks the entry's body names this signature, certificate and payload.
 pub fn names(entry: &Entry, want: &Names) -> Result<(), RekorError> {
     let bad = |why: &str| RekorError::Body(why.to_string());
-    let body: Body = serde_json::from_slice(&entry.body).map_err(|_| bad("is not a Rekor entry"))?;
+    let body: Body =
+        serde_json::from_slice(&entry.body).map_err(|_| bad("is not a Rekor entry"))?;
     if let Some((kind, version)) = &entry.kind {
         if *kind != body.kind || *version != body.api_version {
             return Err(bad("is not of the kind the bundle says"));
@@ -243,20 +246,37 @@ pub fn names(entry: &Entry, want: &Names) -> Result<(), RekorError> {
     }
     let expected = if want.dsse { "dsse" } else { "hashedrekord" };
     if body.kind != expected || body.api_version != "0.0.1" {
-        return Err(bad(&format!("is a {} {}, not a {expected} 0.0.1", body.kind, body.api_version)));
+        return Err(bad(&format!(
+            "is a {} {}, not a {expected} 0.0.1",
+            body.kind, body.api_version
+        )));
     }
-    let names_payload = |h: &Hash| h.algorithm == "sha256" && h.value.eq_ignore_ascii_case(&hex::encode(want.payload_sha256));
+    let names_payload = |h: &Hash| {
+        h.algorithm == "sha256"
+            && h.value
+                .eq_ignore_ascii_case(&hex::encode(want.payload_sha256))
+    };
     let names_cert = |text: &str| decoded_certificate(text).as_deref() == Some(want.certificate);
-    let names_sig = |text: &str| STANDARD.decode(text.trim()).ok().as_deref() == Some(want.signature);
+    let names_sig =
+        |text: &str| STANDARD.decode(text.trim()).ok().as_deref() == Some(want.signature);
     if want.dsse {
-        let spec: DsseSpec = serde_json::from_value(body.spec).map_err(|_| bad("is not a dsse entry"))?;
+        let spec: DsseSpec =
+            serde_json::from_value(body.spec).map_err(|_| bad("is not a dsse entry"))?;
         if !names_payload(&spec.payload_hash) {
             return Err(bad("names another payload"));
         }
-        let ours = spec.signatures.iter().any(|s| names_sig(&s.signature) && names_cert(&s.verifier));
-        return if ours { Ok(()) } else { Err(bad("names another signature or certificate")) };
+        let ours = spec
+            .signatures
+            .iter()
+            .any(|s| names_sig(&s.signature) && names_cert(&s.verifier));
+        return if ours {
+            Ok(())
+        } else {
+            Err(bad("names another signature or certificate"))
+        };
     }
-    let spec: HashedRekord = serde_json::from_value(body.spec).map_err(|_| bad("is not a hashedrekord entry"))?;
+    let spec: HashedRekord =
+        serde_json::from_value(body.spec).map_err(|_| bad("is not a hashedrekord entry"))?;
     if !names_payload(&spec.data.hash) {
         return Err(bad("names another payload"));
     }

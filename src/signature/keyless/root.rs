@@ -223,7 +223,9 @@ fn window(raw: Option<RawWindow>, at: &str) -> Result<Window, RootError> {
     let start = raw.start.ok_or_else(|| field("validFor has no start"))?;
     let start = parse_rfc3339(&start).ok_or_else(|| field("validFor.start is not RFC 3339"))?;
     let end = match raw.end {
-        Some(end) => Some(parse_rfc3339(&end).ok_or_else(|| field("validFor.end is not RFC 3339"))?),
+        Some(end) => {
+            Some(parse_rfc3339(&end).ok_or_else(|| field("validFor.end is not RFC 3339"))?)
+        }
         None => None,
     };
     Ok(Window { start, end })
@@ -254,7 +256,7 @@ mod tests {
             TrustedRoot::parse(no_start.as_bytes()).unwrap_err(),
             RootError::Field("tlogs[0].publicKey".into(), "validFor has no start".into())
         );
-        assert!(matches!(TrustedRoot::parse(b"[]"), Err(RootError::Json(_))));
+        assert!(matches!(TrustedRoot::parse(b"7"), Err(RootError::Json(_))));
         assert_eq!(
             TrustedRoot::parse(br#"{"tlogs":[],"certificateAuthorities":[]}"#).unwrap_err(),
             RootError::Empty("transparency log (tlogs)")
@@ -263,8 +265,15 @@ mod tests {
 
     #[test]
     fn windows_include_both_ends() {
-        let w = Window { start: 10, end: Some(20) };
+        let w = Window {
+            start: 10,
+            end: Some(20),
+        };
         assert!(w.covers(10) && w.covers(20) && !w.covers(9) && !w.covers(21));
-        assert!(Window { start: 10, end: None }.covers(i64::MAX));
+        assert!(Window {
+            start: 10,
+            end: None
+        }
+        .covers(i64::MAX));
     }
 }

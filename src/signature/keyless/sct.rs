@@ -40,7 +40,9 @@ fn read(bytes: &[u8]) -> Option<Sct<'_>> {
     let ext_len = usize::from(u16::from_be_bytes(bytes.get(41..43)?.try_into().ok()?));
     let extensions = bytes.get(43..43 + ext_len)?;
     let at = 43 + ext_len;
-    let sig_len = usize::from(u16::from_be_bytes(bytes.get(at + 2..at + 4)?.try_into().ok()?));
+    let sig_len = usize::from(u16::from_be_bytes(
+        bytes.get(at + 2..at + 4)?.try_into().ok()?,
+    ));
     let signature = bytes.get(at + 4..at + 4 + sig_len)?;
     (bytes.len() == at + 4 + sig_len).then_some(Sct {
         log_id,
