@@ -97,7 +97,7 @@ fn a_cosign2_signature_for_another_identity_or_issuer_is_refused_in_words() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "signed by mitr@redhat.com (issuer https://github.com/login/oauth), not by the identity asked for (mitr@redhat.co (issuer https://github.com/login/oauth))"
+        "signed by mitr@redhat.com (issuer https://github.com/login/oauth), not by the identity asked for"
     );
     let issuer = sig.check(&keyless(exact(MITR), "https://accounts.google.com"));
     assert!(matches!(issuer, Err(KeylessError::Identity { .. })));

@@ -12,8 +12,8 @@ use crate::util::cosign::{payload, sig_tag, statement, KeyKind, SigLayer, TestKe
 use crate::util::push::{PushAuth, Pushed, Pusher};
 use crate::util::registry::{Auth, Registry};
 use crate::util::sigstore::{
-    cosign_bundle, dsse_body, hashedrekord, Ca, LeafCert, LeafSpec, LogKey, San, Sigstore, GITHUB,
-    SIGNED_AT, WORKFLOW,
+    dsse_body, hashedrekord, keyless_annotations, Ca, LeafCert, LeafSpec, LogKey, San, Sigstore,
+    GITHUB, SIGNED_AT, WORKFLOW,
 };
 use crate::util::{temp_dir, Ddigest};
 use base64::engine::general_purpose::STANDARD;
@@ -115,14 +115,13 @@ fn keyless_layer(w: &World, image: &Pushed, leaf: &LeafCert, how: Layer) {
     } else {
         signed
     };
-    let mut annotations = json!({
-        "dev.cosignproject.cosign/signature": STANDARD.encode(&signature),
-        "dev.sigstore.cosign/certificate": leaf.pem,
-        "dev.sigstore.cosign/chain": w.store.intermediate.cert.pem(),
-    });
-    if !how.no_bundle {
-        annotations["dev.sigstore.cosign/bundle"] = json!(cosign_bundle(&entry));
-    }
+    let chain = w.store.intermediate.cert.pem();
+    let annotations = keyless_annotations(
+        &signature,
+        leaf,
+        &chain,
+        Some(&entry).filter(|_| !how.no_bundle),
+    );
     w.p.signature_layers("app", &sig_tag(&image.digest), &[(pushed, annotations)]);
 }
 
@@ -566,12 +565,8 @@ fn keys_and_keyless_combine_and_the_flags_are_checked() {
 fn pin_and_check_take_only_keyless_signed_digests() {
     let w = World::new();
     let (signed, _) = w.image("signed");
-    keyless_layer(
-        &w,
-        &signed,
-        &w.store.leaf(&LeafSpec::workflow()),
-        Layer::default(),
-    );
+    let leaf = w.store.leaf(&LeafSpec::workflow());
+    w.store.sign_image(&w.p, "app", &signed.digest, &leaf, 1);
     let _ = w.image("unsigned");
     let dir = temp_dir("pin");
     let dockerfile = dir.path().join("Dockerfile");

@@ -13,6 +13,8 @@
 mod util;
 
 #[cfg(unix)]
+mod keyless;
+#[cfg(unix)]
 mod latency;
 #[cfg(unix)]
 mod measure;

@@ -10,7 +10,7 @@ pub fn main() {
     eprintln!("bench: {opts:?}; seeding the registries…");
     let bench = Bench::new(&opts);
     let mut table = Table::default();
-    let sections: [(&str, Section); 8] = [
+    let sections: [(&str, Section); 9] = [
         ("one", one_reference),
         ("hundred", hundred_references),
         ("far", far_away),
@@ -19,6 +19,7 @@ pub fn main() {
         ("start-up", start_up),
         ("tags", tags::tags),
         ("tags-memory", tags::memory),
+        ("keyless", crate::keyless::keyless),
     ];
     for (name, section) in sections {
         if opts.wants(name) {

@@ -447,3 +447,48 @@ pub fn cosign_bundle(entry: &Entry) -> String {
     })
     .to_string()
 }
+
+/// The annotations of cosign 2's keyless `.sig` layer.
+pub fn keyless_annotations(
+    signature: &[u8],
+    leaf: &LeafCert,
+    chain_pem: &str,
+    entry: Option<&Entry>,
+) -> Value {
+    let mut annotations = json!({
+        "dev.cosignproject.cosign/signature": STANDARD.encode(signature),
+        "dev.sigstore.cosign/certificate": leaf.pem,
+        "dev.sigstore.cosign/chain": chain_pem,
+    });
+    if let Some(entry) = entry {
+        annotations["dev.sigstore.cosign/bundle"] = json!(cosign_bundle(entry));
+    }
+    annotations
+}
+
+impl Sigstore {
+    /// Signs `digest` keyless as cosign 2 does and pushes its `.sig` tag.
+    pub fn sign_image(
+        &self,
+        p: &super::push::Pusher,
+        repo: &str,
+        digest: &str,
+        leaf: &LeafCert,
+        index: i64,
+    ) {
+        let signed = super::cosign::payload("registry.example/app", digest);
+        let signature = leaf.sign(&signed);
+        let entry = self.log(&hashedrekord(&signature, &leaf.pem, &signed), index);
+        let annotations = keyless_annotations(
+            &signature,
+            leaf,
+            &self.intermediate.cert.pem(),
+            Some(&entry),
+        );
+        p.signature_layers(
+            repo,
+            &super::cosign::sig_tag(digest),
+            &[(signed, annotations)],
+        );
+    }
+}
