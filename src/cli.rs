@@ -309,6 +309,11 @@ pub struct Keys {
     /// public-good one (a private deployment, staging, a newer root).
     #[arg(long, value_name = "PATH")]
     pub trusted_root: Option<PathBuf>,
+    /// Enforce a containers-policy.json(5) (podman's and skopeo's
+    /// policy.json) on every digest printed, pinned or checked, as a pull
+    /// would; replaces --key and the keyless flags.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "certificate_identity", "certificate_identity_regexp", "certificate_oidc_issuer", "certificate_oidc_issuer_regexp", "trusted_root"])]
+    pub policy: Option<PathBuf>,
 }
 
 /// `-j/--jobs`, for every command that runs a batch.

@@ -109,6 +109,10 @@ pub enum ErrorCode {
     Unsigned,
     /// `--key`: signatures found, none valid for the digest and the keys.
     BadSignature,
+    /// `--policy`: the scope's requirements say `reject`.
+    Rejected,
+    /// `--policy`: the scope requires what ddigest cannot check (exit 2).
+    Unsupported,
     /// Anything else (unreadable credentials, a misbehaving token server…).
     Other,
 }
@@ -134,13 +138,15 @@ impl ErrorCode {
             ErrorCode::PinnedGone => "pinned_gone",
             ErrorCode::Unsigned => "unsigned",
             ErrorCode::BadSignature => "bad_signature",
+            ErrorCode::Rejected => "rejected",
+            ErrorCode::Unsupported => "unsupported",
             ErrorCode::Other => "other",
         }
     }
 
     pub fn exit(self) -> Exit {
         match self {
-            ErrorCode::InvalidReference => Exit::Usage,
+            ErrorCode::InvalidReference | ErrorCode::Unsupported => Exit::Usage,
             ErrorCode::NotFound => Exit::NotFound,
             _ => Exit::Failed,
         }

@@ -25,6 +25,7 @@ fn keyless(identity: Matcher, issuer: &str) -> Keyless {
         root: TrustedRoot::public_good().expect("embedded root"),
         identity,
         issuer: Matcher::Exact(issuer.into()),
+        require_sct: true,
     }
 }
 
@@ -61,6 +62,7 @@ impl Cosign2 {
             dsse: false,
             entry: &self.entry,
             proof_required: false,
+            intermediates: &[],
         })
     }
 }
@@ -212,6 +214,7 @@ impl Cosign3 {
             dsse: true,
             entry: &material.entries[0],
             proof_required: material.proof_required,
+            intermediates: &[],
         })
     }
 

@@ -22,6 +22,7 @@ mod pin_safety;
 mod platform;
 mod platform_rules;
 mod platform_vectors;
+mod policy;
 mod pre_commit;
 mod referrers;
 mod resolve;

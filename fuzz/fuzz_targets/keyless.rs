@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
     let entry = Entry { body: data.to_vec(), log_id: root.tlogs[0].id.clone(), ..Entry::default() };
     let names = rekor::Names { signature: b"sig", certificate: data, payload_sha256: [0; 32], dsse: data.len() % 2 == 0 };
     let _ = rekor::names(&entry, &names);
-    let keyless = Keyless { root, identity: Matcher::Exact(String::new()), issuer: Matcher::Exact(String::new()) };
+    let keyless = Keyless { root, identity: Matcher::Exact(String::new()), issuer: Matcher::Exact(String::new()), require_sct: true };
     let evidence = Evidence {
         certificate: data,
         message: data,
@@ -51,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
         dsse: false,
         entry: &entry,
         proof_required: false,
+        intermediates: &[],
     };
     assert!(keyless.verify(&evidence).is_err());
 });

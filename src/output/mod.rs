@@ -96,6 +96,8 @@ struct JsonSignature<'a> {
     integrated_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     log_index: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a str>,
 }
 
 impl<'a> JsonSignature<'a> {
@@ -107,6 +109,7 @@ impl<'a> JsonSignature<'a> {
             issuer: None,
             integrated_time: None,
             log_index: None,
+            policy: None,
         };
         match vouched {
             Vouched::Key(key) => out.key = Some(key),
@@ -115,6 +118,10 @@ impl<'a> JsonSignature<'a> {
                 out.issuer = Some(&signer.issuer);
                 out.integrated_time = Some(crate::time::rfc3339(signer.integrated_time));
                 out.log_index = Some(signer.log_index);
+            }
+            Vouched::Policy { scope, signed } => {
+                out.verified = *signed;
+                out.policy = Some(scope);
             }
         }
         out

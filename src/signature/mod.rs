@@ -5,9 +5,11 @@
 //! signature at all is `unsigned`; one whose signatures are all invalid
 //! for it and these keys is `bad_signature`.
 
+mod enforce;
 pub mod key;
 pub mod keyless;
 pub mod payload;
+pub mod policy;
 mod verify;
 
 pub use verify::verify;
@@ -29,6 +31,8 @@ pub struct NamedKey {
 pub struct Verifier {
     pub keys: Vec<NamedKey>,
     pub keyless: Option<keyless::Keyless>,
+    /// `--policy`: replaces `--key` and the keyless flags.
+    pub policy: Option<policy::Policy>,
     pub verbose: bool,
 }
 
@@ -38,6 +42,12 @@ pub struct Verifier {
 pub enum Vouched {
     Key(String),
     Keyless(keyless::Signer),
+    /// `--policy`: the scope whose requirements held, and whether one of
+    /// them checked a signature (not so for `insecureAcceptAnything`).
+    Policy {
+        scope: String,
+        signed: bool,
+    },
 }
 
 /// A `--key` file that cannot be used: which one, and why.
@@ -51,6 +61,8 @@ pub enum LoadError {
     Usage(String),
     #[error("--trusted-root {0}: {1}")]
     Root(String, String),
+    #[error("--policy {0}: {1}")]
+    Policy(String, String),
 }
 
 impl Verifier {
@@ -67,6 +79,7 @@ impl Verifier {
         Ok(Verifier {
             keys,
             keyless: None,
+            policy: None,
             verbose,
         })
     }
@@ -75,13 +88,19 @@ impl Verifier {
     pub fn from_args(args: &crate::cli::Keys, verbose: bool) -> Result<Verifier, LoadError> {
         let mut verifier = Self::load(&args.paths, verbose)?;
         verifier.keyless = load_keyless(args)?;
+        if let Some(path) = &args.policy {
+            let shown = path.display().to_string();
+            let policy =
+                policy::Policy::load(path).map_err(|e| LoadError::Policy(shown, e.to_string()))?;
+            verifier.policy = Some(policy);
+        }
         Ok(verifier)
     }
 
     /// No `--key` and no keyless identity: nothing is checked and nothing
     /// extra is asked.
     pub fn is_off(&self) -> bool {
-        self.keys.is_empty() && self.keyless.is_none()
+        self.keys.is_empty() && self.keyless.is_none() && self.policy.is_none()
     }
 
     /// The first key whose signature over `message` this is.
@@ -154,6 +173,7 @@ fn load_keyless(args: &crate::cli::Keys) -> Result<Option<keyless::Keyless>, Loa
         root,
         identity,
         issuer,
+        require_sct: true,
     }))
 }
 
@@ -169,6 +189,12 @@ pub enum SignatureError {
         keys: String,
         why: String,
     },
+    #[error("rejected: the policy's scope {scope} rejects it")]
+    Rejected { scope: String },
+    #[error(
+        "unsupported: the policy's scope {scope} requires {what}, which ddigest does not check"
+    )]
+    Unsupported { scope: String, what: String },
 }
 
 impl SignatureError {
@@ -176,6 +202,8 @@ impl SignatureError {
         match self {
             SignatureError::Unsigned { .. } => ErrorCode::Unsigned,
             SignatureError::Bad { .. } => ErrorCode::BadSignature,
+            SignatureError::Rejected { .. } => ErrorCode::Rejected,
+            SignatureError::Unsupported { .. } => ErrorCode::Unsupported,
         }
     }
 }

@@ -25,7 +25,7 @@ use sha2::{Digest as _, Sha256};
 /// At most this many signature layers (and bundles) are checked per
 /// digest, so a hostile manifest of thousands costs a bounded number of
 /// requests.
-const MAX_CHECKED: usize = 32;
+pub(super) const MAX_CHECKED: usize = 32;
 
 /// What the search has seen so far: signatures found, and why each
 /// invalid one was refused.
@@ -57,6 +57,9 @@ pub async fn verify(
         reference,
         verifier,
     };
+    if let Some(policy) = verifier.policy() {
+        return super::enforce::enforce(&search, digests, policy).await;
+    }
     for digest in digests {
         if let Some(vouched) = search.digest(digest, &mut tally).await? {
             return Ok(vouched);
@@ -80,10 +83,10 @@ pub async fn verify(
     .into())
 }
 
-struct Search<'a> {
-    client: &'a Client,
-    reference: &'a Reference,
-    verifier: &'a Verifier,
+pub(super) struct Search<'a> {
+    pub(super) client: &'a Client,
+    pub(super) reference: &'a Reference,
+    pub(super) verifier: &'a Verifier,
 }
 
 impl Search<'_> {
@@ -98,7 +101,7 @@ impl Search<'_> {
         self.bundles(digest, tally).await
     }
 
-    fn say(&self, what: &str) {
+    pub(super) fn say(&self, what: &str) {
         if self.verifier.verbose {
             crate::console::say("-v", what);
         }
@@ -110,16 +113,33 @@ impl Search<'_> {
         digest: &Digest,
         tally: &mut Tally,
     ) -> Result<Option<Vouched>, ResolveError> {
+        let layers = self.sig_layers(digest).await?;
+        tally.found += layers.len();
+        for layer in layers.iter().take(MAX_CHECKED) {
+            match self.simple_signing(digest, layer).await? {
+                Ok(key) => return Ok(Some(key)),
+                Err(why) => tally.refuse(why),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The simple-signing layers of cosign's `.sig` tag for `digest`; none
+    /// when there is no such tag or it is not an image manifest.
+    pub(super) async fn sig_layers(
+        &self,
+        digest: &Digest,
+    ) -> Result<Vec<Descriptor>, ResolveError> {
         let Ok(tagged) = self.reference.with_tag(&rules::cosign_tag(digest, ".sig")) else {
-            return Ok(None);
+            return Ok(vec![]);
         };
         let fetched = match fetch_if_any(self.client, &tagged).await {
             Ok(Some(fetched)) => fetched,
-            Ok(None) => return Ok(None),
+            Ok(None) => return Ok(vec![]),
             // Too large to read: not a signature manifest ddigest reads.
             Err(e) if e.code() == ErrorCode::TooLarge => {
                 self.say(&format!("{tagged}: {e}; not read as signatures"));
-                return Ok(None);
+                return Ok(vec![]);
             }
             Err(e) => return Err(e),
         };
@@ -127,21 +147,13 @@ impl Search<'_> {
             self.say(&format!(
                 "{tagged}: not an image manifest; no signatures read"
             ));
-            return Ok(None);
+            return Ok(vec![]);
         };
-        let layers = manifest
+        Ok(manifest
             .layers
-            .iter()
-            .filter(|l| l.media_type == SIMPLE_SIGNING);
-        let layers: Vec<&Descriptor> = layers.collect();
-        tally.found += layers.len();
-        for layer in layers.into_iter().take(MAX_CHECKED) {
-            match self.simple_signing(digest, layer).await? {
-                Ok(key) => return Ok(Some(key)),
-                Err(why) => tally.refuse(why),
-            }
-        }
-        Ok(None)
+            .into_iter()
+            .filter(|l| l.media_type == SIMPLE_SIGNING)
+            .collect())
     }
 
     /// One simple-signing layer: what vouches when valid, else why not.
@@ -209,6 +221,7 @@ impl Search<'_> {
             dsse: false,
             entry: &entry,
             proof_required: false,
+            intermediates: &[],
         };
         self.keyless_verdict(keyless, digest, &evidence)
     }
@@ -236,7 +249,7 @@ impl Search<'_> {
 
     /// A layer's blob, fetched by its digest and checked; `Err(why)` when
     /// the layer's descriptor or blob is not what it must be.
-    async fn blob(
+    pub(super) async fn blob(
         &self,
         layer: &Descriptor,
         what: &'static str,
@@ -409,6 +422,7 @@ impl Search<'_> {
                     dsse: signed.dsse,
                     entry,
                     proof_required: found.proof_required,
+                    intermediates: &[],
                 };
                 match self.keyless_verdict(keyless, digest, &evidence) {
                     Ok(vouched) => return Ok(vouched),

@@ -144,9 +144,16 @@ fn sct_list(value: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 /// Checks `leaf` chains, at time `at`, to a CA of `root` that was issuing
 /// then, every certificate of the path valid then and allowed to sign
-/// code. The issuing certificate's SubjectPublicKeyInfo is returned (an
-/// SCT names it).
-pub fn chain(leaf: &Leaf, root: &TrustedRoot, at: i64) -> Result<Vec<u8>, CertError> {
+/// code; `untrusted` intermediates may complete a path (containers/image's
+/// `fulcio` policy takes them from the signature), the trusted root's own
+/// never need them. The issuing certificate's SubjectPublicKeyInfo is
+/// returned (an SCT names it).
+pub fn chain(
+    leaf: &Leaf,
+    root: &TrustedRoot,
+    at: i64,
+    untrusted: &[Vec<u8>],
+) -> Result<Vec<u8>, CertError> {
     let leaf_der = CertificateDer::from(leaf.der.as_slice());
     let ee = webpki::EndEntityCert::try_from(&leaf_der)
         .map_err(|e| CertError::Parse(format!("{e:?}")))?;
@@ -155,14 +162,14 @@ pub fn chain(leaf: &Leaf, root: &TrustedRoot, at: i64) -> Result<Vec<u8>, CertEr
         root.authorities.iter().partition(|a| a.valid.covers(at));
     let mut last = None;
     for authority in then {
-        match path(&ee, authority, time) {
+        match path(&ee, authority, untrusted, time) {
             Ok(issuer_spki) => return Ok(issuer_spki),
             Err(e) => last = Some(e),
         }
     }
     // A CA that would vouch for it, had it been issuing then, is the
     // better reason to give.
-    if other.iter().any(|a| path(&ee, a, time).is_ok()) {
+    if other.iter().any(|a| path(&ee, a, untrusted, time).is_ok()) {
         return Err(CertError::NoAuthorityThen);
     }
     Err(last.map_or(CertError::NoAuthorityThen, chain_error))
@@ -172,6 +179,7 @@ pub fn chain(leaf: &Leaf, root: &TrustedRoot, at: i64) -> Result<Vec<u8>, CertEr
 fn path(
     ee: &webpki::EndEntityCert,
     authority: &Authority,
+    untrusted: &[Vec<u8>],
     time: UnixTime,
 ) -> Result<Vec<u8>, webpki::Error> {
     let (anchor, intermediates) = authority
@@ -182,6 +190,7 @@ fn path(
     let anchors = [webpki::anchor_from_trusted_cert(&anchor)?];
     let intermediates: Vec<CertificateDer> = intermediates
         .iter()
+        .chain(untrusted)
         .map(|c| CertificateDer::from(c.as_slice()))
         .collect();
     let usage = webpki::KeyUsage::required(CODE_SIGNING);

@@ -52,6 +52,9 @@ pub struct Keyless {
     pub root: TrustedRoot,
     pub identity: Matcher,
     pub issuer: Matcher,
+    /// Whether an embedded SCT must verify (containers/image's `fulcio`
+    /// policy has no CT key, so it does not ask for one).
+    pub require_sct: bool,
 }
 
 /// One keyless signature and what it comes with.
@@ -66,6 +69,9 @@ pub struct Evidence<'a> {
     pub entry: &'a Entry,
     /// Sigstore bundles from v0.2 must carry an inclusion proof.
     pub proof_required: bool,
+    /// Intermediates the signature brings; only a policy's `fulcio` CA
+    /// takes them (the trusted root carries its own).
+    pub intermediates: &'a [Vec<u8>],
 }
 
 /// Who signed, as the verified certificate and log entry say.
@@ -121,8 +127,10 @@ impl Keyless {
         let entry = evidence.entry;
         rekor::prove(entry, &self.root, evidence.proof_required)?;
         let at = entry.integrated_time;
-        let issuer_spki = cert::chain(&leaf, &self.root, at)?;
-        sct::verify(&leaf.scts, &issuer_spki, &leaf.precert_tbs, &self.root)?;
+        let issuer_spki = cert::chain(&leaf, &self.root, at, evidence.intermediates)?;
+        if self.require_sct {
+            sct::verify(&leaf.scts, &issuer_spki, &leaf.precert_tbs, &self.root)?;
+        }
         let issuer = leaf.issuer.clone().ok_or(KeylessError::NoIssuer)?;
         let identity = leaf.identities.iter().find(|i| self.identity.matches(i));
         match identity {

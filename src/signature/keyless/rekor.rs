@@ -173,8 +173,9 @@ fn checkpoint(note: &str, log: &Log) -> Option<(u64, Vec<u8>)> {
     signed.then_some((size, hash))
 }
 
-/// What the body must name: the signature, the certificate (DER) and the
-/// SHA-256 of the signed payload.
+/// What the body must name: the signature, the certificate (or, for a
+/// key signature, the public key's SPKI) as DER, and the SHA-256 of the
+/// signed payload.
 pub struct Names<'a> {
     pub signature: &'a [u8],
     pub certificate: &'a [u8],
@@ -289,8 +290,11 @@ pub fn names(entry: &Entry, want: &Names) -> Result<(), RekorError> {
     Ok(())
 }
 
-/// A body's certificate: base64 of its PEM.
+/// A body's certificate or public key: base64 of its PEM, as DER.
 fn decoded_certificate(text: &str) -> Option<Vec<u8>> {
     let pem = STANDARD.decode(text.trim()).ok()?;
-    super::pem_certificates(&pem).into_iter().next()
+    let pem = String::from_utf8(pem).ok()?;
+    let start = pem.find("-----BEGIN ")?;
+    let (_, der) = spki::der::pem::decode_vec(pem[start..].trim_end().as_bytes()).ok()?;
+    Some(der)
 }
