@@ -1,7 +1,7 @@
 //! What a hostile registry can put in front of keyless verification:
 //! certificates, trusted roots, cosign's Rekor bundle annotation, Sigstore
 //! bundles' verification material, Rekor bodies, SCT lists and inclusion
-//! proofs, as arbitrary bytes. No panic, and nothing made of fuzzed bytes
+//! proofs, and policy files, as arbitrary bytes. No panic, and nothing made of fuzzed bytes
 //! verifies against the public-good root.
 #![no_main]
 
@@ -13,6 +13,12 @@ use ddigest::signature::keyless::{sct, Evidence, Keyless, Matcher};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    // A policy file: parsed strictly, and looked up when it parses.
+    let read = |_: &str| -> Result<Vec<u8>, String> { Err("no files here".into()) };
+    if let Ok(policy) = ddigest::signature::policy::Policy::parse(data, &read) {
+        let r = ddigest::reference::Reference::parse_normalized("reg.example.com:5000/a/b:1").expect("reference");
+        let _ = policy.for_reference(&r);
+    }
     let root = TrustedRoot::public_good().expect("embedded root");
     let _ = TrustedRoot::parse(data);
     if let Ok(leaf) = Leaf::parse(data) {

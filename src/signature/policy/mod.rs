@@ -67,6 +67,8 @@ struct RawPolicy {
     transports: Option<Unique<Unique<Vec<RawRequirement>>>>,
 }
 
+// Read once at start-up: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 enum RawRequirement {
