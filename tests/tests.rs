@@ -23,6 +23,7 @@ mod platform;
 mod platform_rules;
 mod platform_vectors;
 mod policy;
+mod policy_registry;
 mod pre_commit;
 mod referrers;
 mod resolve;
