@@ -305,3 +305,58 @@ fn a_cosign3_bundle_whose_proof_or_checkpoint_is_broken_is_refused() {
         "the Rekor entry's body is not of the kind the bundle says"
     );
 }
+
+/// sigstore-conformance's `cve-2022-36056-swapped-tlog-entry_fail`: two
+/// real signatures of `a.txt`, the first's bundle carrying the second's
+/// Rekor entry. Everything else about it is valid, so only the check that
+/// the body names this signature and certificate refuses it; the entry
+/// with the certificate and signature it names verifies.
+#[test]
+fn a_swapped_rekor_entry_is_refused_and_the_entry_verifies_with_its_own_signature() {
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&data("cve-2022-36056-swapped-tlog-entry.json")).unwrap();
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    let pem = String::from_utf8(STANDARD.decode(text(&bundle["cert"])).unwrap()).unwrap();
+    let entry = annotated_entry(Some(&bundle["rekorBundle"].to_string())).unwrap();
+    let artifact = data("a.txt");
+    let any = || Keyless {
+        root: TrustedRoot::public_good().unwrap(),
+        identity: Matcher::Regex(regex::Regex::new(".*").unwrap()),
+        issuer: Matcher::Regex(regex::Regex::new(".*").unwrap()),
+        require_sct: true,
+    };
+    let check = |certificate: &[u8], signature: &[u8]| {
+        any().verify(&Evidence {
+            certificate,
+            message: &artifact,
+            signature,
+            payload_sha256: Sha256::digest(&artifact).into(),
+            dsse: false,
+            entry: &entry,
+            proof_required: false,
+            intermediates: &[],
+        })
+    };
+    let swapped = check(
+        &annotated_certificate(&pem).unwrap(),
+        &STANDARD.decode(text(&bundle["base64Signature"])).unwrap(),
+    );
+    assert_eq!(
+        swapped.unwrap_err().to_string(),
+        "the Rekor entry's body names another signature"
+    );
+    // The signature and certificate the entry does name.
+    let body: serde_json::Value = serde_json::from_slice(&entry.body).unwrap();
+    let signature = STANDARD
+        .decode(text(&body["spec"]["signature"]["content"]))
+        .unwrap();
+    let named_pem = String::from_utf8(
+        STANDARD
+            .decode(text(&body["spec"]["signature"]["publicKey"]["content"]))
+            .unwrap(),
+    )
+    .unwrap();
+    let signer = check(&annotated_certificate(&named_pem).unwrap(), &signature).unwrap();
+    assert_eq!(signer.integrated_time, 1_768_341_832);
+    assert_eq!(signer.issuer, GITHUB_OAUTH);
+}
