@@ -316,6 +316,19 @@ pub struct Keys {
     pub policy: Option<PathBuf>,
 }
 
+impl Keys {
+    /// Whether any signature or policy flag was given.
+    pub fn any(&self) -> bool {
+        !self.paths.is_empty()
+            || self.certificate_identity.is_some()
+            || self.certificate_identity_regexp.is_some()
+            || self.certificate_oidc_issuer.is_some()
+            || self.certificate_oidc_issuer_regexp.is_some()
+            || self.trusted_root.is_some()
+            || self.policy.is_some()
+    }
+}
+
 /// `-j/--jobs`, for every command that runs a batch.
 #[derive(Debug, Args)]
 pub struct Jobs {

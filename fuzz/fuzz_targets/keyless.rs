@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let root = TrustedRoot::public_good().expect("embedded root");
     let _ = TrustedRoot::parse(data);
     if let Ok(leaf) = Leaf::parse(data) {
-        let _ = ddigest::signature::keyless::cert::chain(&leaf, &root, 1_700_000_000);
+        let _ = ddigest::signature::keyless::cert::chain(&leaf, &root, 1_700_000_000, &[data.to_vec()]);
         let _ = sct::verify(&leaf.scts, data, &leaf.precert_tbs, &root);
     }
     let _ = sct::verify(&[data.to_vec()], b"issuer", b"tbs", &root);

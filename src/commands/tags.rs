@@ -124,10 +124,10 @@ fn plan(args: &TagsArgs) -> Result<(Vec<Repo>, Selection), Exit> {
             None => written,
         };
         let target = reference.digest().cloned().or_else(|| digest.clone());
-        if target.is_some() && !args.keys.paths.is_empty() {
+        if target.is_some() && args.keys.any() {
             return Err(usage(
                 input,
-                "--key does not apply to the tags behind a digest",
+                "--key, the keyless flags and --policy do not apply to the tags behind a digest",
             ));
         }
         repos.push(Repo {
