@@ -1,8 +1,9 @@
 //! Keyless verification on signatures the real Sigstore made (public-good
 //! Fulcio, Rekor and CT log), against the embedded trusted root: cosign 2's
-//! `.sig` layer material from containers/image and a cosign 3 bundle from
-//! cosign's test data (origins in `tests/data/sigstore/README.md`). Each
-//! is verified whole, then broken one part at a time.
+//! `.sig` layer material from containers/image, a cosign 3 bundle from
+//! cosign's test data, sigstore-conformance's swapped-entry bundle and
+//! sigstore-go's v0.2 example (origins in `tests/data/sigstore/README.md`).
+//! Each is verified whole, then broken one part at a time.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -359,4 +360,47 @@ fn a_swapped_rekor_entry_is_refused_and_the_entry_verifies_with_its_own_signatur
     let signer = check(&annotated_certificate(&named_pem).unwrap(), &signature).unwrap();
     assert_eq!(signer.integrated_time, 1_768_341_832);
     assert_eq!(signer.issuer, GITHUB_OAUTH);
+}
+
+/// sigstore-go's `examples/bundle-v02.json`: a v0.2 bundle of a message
+/// signature over `a.txt` by sigstore-conformance's beacon workflow, with
+/// an inclusion proof to a checkpoint (with a `Timestamp:` extension line)
+/// and no SET. The signature, the body and the proof all verify; without a
+/// SET its integrated time is not signed by the log, so ddigest does not
+/// count it (sigstore-go takes the unsigned time).
+#[test]
+fn a_v02_bundle_without_a_set_proves_inclusion_but_not_its_time() {
+    use ddigest::signature::keyless::rekor::RekorError;
+    let bytes = data("sigstore-go-bundle-v02.json");
+    let material = bundle_material(&bytes).unwrap();
+    assert!(material.proof_required);
+    let Ok(Bundle::Message { signature, .. }) = payload::parse_bundle(&bytes) else {
+        panic!("a message signature bundle");
+    };
+    let artifact = data("a.txt");
+    let beacon = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let with = keyless(exact(beacon), "https://token.actions.githubusercontent.com");
+    let check = |entry: &Entry| {
+        with.verify(&Evidence {
+            certificate: &material.certificate,
+            message: &artifact,
+            signature: &signature,
+            payload_sha256: Sha256::digest(&artifact).into(),
+            dsse: false,
+            entry,
+            proof_required: true,
+            intermediates: &[],
+        })
+    };
+    let entry = &material.entries[0];
+    assert_eq!(check(entry), Err(KeylessError::Rekor(RekorError::NoSet)));
+    // The same entry with its proof broken fails earlier, at the proof.
+    let mut broken = entry.clone();
+    if let Some(proof) = broken.proof.as_mut() {
+        proof.hashes[0][0] ^= 1;
+    }
+    assert_eq!(
+        check(&broken),
+        Err(KeylessError::Rekor(RekorError::BadProof))
+    );
 }
