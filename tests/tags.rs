@@ -723,7 +723,8 @@ fn key_prints_only_signed_tags() {
         &format!("{repo}@{}", signed.digest),
     ]);
     assert!(
-        run.fails(2).contains("do not apply to the tags behind a digest"),
+        run.fails(2)
+            .contains("do not apply to the tags behind a digest"),
         "{}",
         run.stderr
     );

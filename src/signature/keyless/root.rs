@@ -236,6 +236,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_embedded_root_is_the_one_notice_names() {
+        use sha2::{Digest as _, Sha256};
+        assert_eq!(
+            hex::encode(Sha256::digest(PUBLIC_GOOD)),
+            "ec374e44a0b365b4b3bae6faf591e758170aa098a614080d383e5f2b1cc2b073"
+        );
+    }
+
+    #[test]
     fn the_public_good_root_reads() {
         let root = TrustedRoot::public_good().unwrap();
         assert_eq!(root.tlogs.len(), 1);
