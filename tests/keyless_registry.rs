@@ -562,7 +562,7 @@ fn keys_and_keyless_combine_and_the_flags_are_checked() {
 }
 
 #[test]
-fn pin_and_check_take_only_keyless_signed_digests() {
+fn pin_check_and_tags_take_only_keyless_signed_digests() {
     let w = World::new();
     let (signed, _) = w.image("signed");
     let leaf = w.store.leaf(&LeafSpec::workflow());
@@ -600,6 +600,19 @@ fn pin_and_check_take_only_keyless_signed_digests() {
     assert!(
         text.contains(&format!("FROM {host}/app:unsigned\n")),
         "{text}"
+    );
+    // tags --digests: only the signed tag is printed, the other fails.
+    let mut tags = vec!["tags", "--digests", "--trusted-root", w.root_path.as_str()];
+    tags.extend(WANT);
+    let repo = format!("{host}/app");
+    tags.push(&repo);
+    let run = w.dd.run(&tags);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout, format!("{}  signed\n", signed.digest));
+    assert!(
+        run.stderr.contains(&format!("{repo}:unsigned: unsigned")),
+        "{}",
+        run.stderr
     );
     // check: the signed pin passes; a pin of the unsigned digest fails.
     let check = args("check");
