@@ -566,7 +566,8 @@ fn pin_check_and_tags_take_only_keyless_signed_digests() {
     let w = World::new();
     let (signed, _) = w.image("signed");
     let leaf = w.store.leaf(&LeafSpec::workflow());
-    w.store.sign_image(&w.p, "app", &signed.digest, &leaf, 1);
+    let image = ("app", signed.digest.as_str(), "registry.example/app");
+    w.store.sign_image(&w.p, image, &leaf, 1);
     let _ = w.image("unsigned");
     let dir = temp_dir("pin");
     let dockerfile = dir.path().join("Dockerfile");

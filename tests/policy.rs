@@ -83,7 +83,9 @@ fn containers_image_scope_table() {
         .collect();
     for case in table["cases"].as_array().unwrap() {
         let (input, want) = (case[0].as_str().unwrap(), case[1].as_str().unwrap());
-        let found = scope::lookup(&reference(input), |s| scopes.contains(&s));
+        let found = scope::lookup(&reference(input), |s| {
+            scopes.iter().find(|x| **x == s).map(|x| x.to_string())
+        });
         assert_eq!(found.as_deref(), Some(want), "{input}");
     }
 }

@@ -12,9 +12,7 @@
 use crate::util::cosign::{payload, sig_tag, KeyKind, TestKey};
 use crate::util::push::{PushAuth, Pushed, Pusher};
 use crate::util::registry::{Auth, Registry};
-use crate::util::sigstore::{
-    cosign_bundle, hashedrekord, keyless_annotations, LeafSpec, San, Sigstore,
-};
+use crate::util::sigstore::{cosign_bundle, hashedrekord, LeafSpec, San, Sigstore};
 use crate::util::{temp_dir, Ddigest};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -181,18 +179,7 @@ fn ddigest_accepts_exactly_what_skopeo_pulls() {
         ),
     ];
     let key_path = key.public_path();
-    let rekor_pem = {
-        let b64 = STANDARD.encode(&store.rekor.spki);
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect();
-        format!(
-            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-            lines.join("\n")
-        )
-    };
+    let rekor_pem = store.rekor.public_pem();
     let rekor_path = w.write("rekor.pub", &rekor_pem);
     let signed_by = |identity: Value| json!({"type": "sigstoreSigned", "keyPath": key_path, "signedIdentity": identity});
     let reject = json!({"type": "reject"});
@@ -398,17 +385,9 @@ fn a_fulcio_scope_takes_keyless_signatures_for_its_issuer_and_email() {
     };
     let sign = |tag: &str, spec: &LeafSpec| {
         let image = w.p.image("app", tag, true, "linux/amd64");
-        let leaf = store.leaf(spec);
-        let signed = payload(&format!("{host}/app"), &image.digest);
-        let signature = leaf.sign(&signed);
-        let entry = store.log(&hashedrekord(&signature, &leaf.pem, &signed), 5);
-        let annotations = keyless_annotations(
-            &signature,
-            &leaf,
-            &store.intermediate.cert.pem(),
-            Some(&entry),
-        );
-        w.p.signature_layers("app", &sig_tag(&image.digest), &[(signed, annotations)]);
+        let identity = format!("{host}/app");
+        let signed = ("app", image.digest.as_str(), identity.as_str());
+        store.sign_image(&w.p, signed, &store.leaf(spec), 5);
         format!("{host}/app:{tag}")
     };
     let good = sign("good", &spec);
@@ -419,18 +398,7 @@ fn a_fulcio_scope_takes_keyless_signatures_for_its_issuer_and_email() {
             ..spec.clone()
         },
     );
-    let rekor_pem = {
-        let b64 = STANDARD.encode(&store.rekor.spki);
-        let lines: Vec<&str> = b64
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect();
-        format!(
-            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-            lines.join("\n")
-        )
-    };
+    let rekor_pem = store.rekor.public_pem();
     let ca = w.write("fulcio.pem", &store.root.cert.pem());
     let rekor = w.write("rekor.pub", &rekor_pem);
     let fulcio = w.write("fulcio.json", &policy(json!({"type": "reject"}), json!({ format!("{host}/app"): [{

@@ -21,7 +21,12 @@ pub fn keyless(bench: &Bench, opts: &Options, table: &mut Table) {
             .map(|i| {
                 let tag = format!("k{i:03}");
                 let image = p.image("public/signed", &tag, true, &format!("linux/amd64/v{i}"));
-                store.sign_image(p, "public/signed", &image.digest, &leaf, i as i64);
+                let signed = (
+                    "public/signed",
+                    image.digest.as_str(),
+                    "registry.example/app",
+                );
+                store.sign_image(p, signed, &leaf, i as i64);
                 format!("{host}/public/signed:{tag}")
             })
             .collect()

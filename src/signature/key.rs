@@ -30,6 +30,20 @@ pub enum KeyError {
     Spki(String),
 }
 
+/// The DER SubjectPublicKeyInfo of the first `PUBLIC KEY` block of a PEM
+/// text (text around it, such as a comment, is allowed).
+pub fn spki_from_pem(text: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let text = String::from_utf8_lossy(text);
+    let start = text.find(BEGIN).ok_or(KeyError::NoPublicKey)?;
+    let end = text[start..]
+        .find(END)
+        .map(|at| start + at + END.len())
+        .ok_or(KeyError::NoPublicKey)?;
+    let (_, der) =
+        pem::decode_vec(text[start..end].as_bytes()).map_err(|e| KeyError::Pem(e.to_string()))?;
+    Ok(der)
+}
+
 /// What kind of key it is, and its bytes as `ring` takes them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PublicKey {
@@ -48,15 +62,7 @@ impl PublicKey {
     /// Reads the first `PUBLIC KEY` block of a PEM file (text around it,
     /// such as a comment, is allowed).
     pub fn from_pem(text: &[u8]) -> Result<PublicKey, KeyError> {
-        let text = String::from_utf8_lossy(text);
-        let start = text.find(BEGIN).ok_or(KeyError::NoPublicKey)?;
-        let end = text[start..]
-            .find(END)
-            .map(|at| start + at + END.len())
-            .ok_or(KeyError::NoPublicKey)?;
-        let (_, der) = pem::decode_vec(text[start..end].as_bytes())
-            .map_err(|e| KeyError::Pem(e.to_string()))?;
-        Self::from_der(&der)
+        Self::from_der(&spki_from_pem(text)?)
     }
 
     /// Reads a DER SubjectPublicKeyInfo.

@@ -7,7 +7,7 @@
 //! errors, while what a signature manifest holds only counts for or
 //! against the digest.
 
-use super::keyless::material::{self, BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION};
+use super::keyless::material::{self, CERTIFICATE_ANNOTATION};
 use super::keyless::{Evidence, Keyless};
 use super::payload::{self, Bundle, SIGNATURE_ANNOTATION, SIMPLE_SIGNING};
 use super::{SignatureError, Verifier, Vouched};
@@ -30,17 +30,50 @@ pub(super) const MAX_CHECKED: usize = 32;
 /// What the search has seen so far: signatures found, and why each
 /// invalid one was refused.
 #[derive(Default)]
-struct Tally {
-    found: usize,
+pub(super) struct Tally {
+    pub(super) found: usize,
     refused: Vec<String>,
 }
 
 impl Tally {
-    fn refuse(&mut self, why: String) {
+    pub(super) fn refuse(&mut self, why: String) {
         if !self.refused.contains(&why) {
             self.refused.push(why);
         }
     }
+
+    /// No valid signature for `digests` (a platform's entry, then its
+    /// index): `unsigned` when none was found, else `bad_signature` with
+    /// the first reasons, as none was valid for `keys`.
+    pub(super) fn failure(self, digests: &[Digest], keys: String) -> ResolveError {
+        let names: Vec<String> = digests.iter().map(Digest::to_string).collect();
+        let digests = names.join(" or its index ");
+        if self.found == 0 {
+            return SignatureError::Unsigned { digests }.into();
+        }
+        let mut why: Vec<String> = self.refused.into_iter().take(3).collect();
+        if why.is_empty() {
+            why.push("none could be checked".into());
+        }
+        SignatureError::Bad {
+            digests,
+            found: self.found,
+            keys,
+            why: why.join("; "),
+        }
+        .into()
+    }
+}
+
+/// A layer's signature annotation, decoded; `Err(why)` when it is missing
+/// or not base64.
+pub(super) fn layer_signature(layer: &Descriptor) -> Result<Vec<u8>, String> {
+    let Some(encoded) = layer.annotations.get(SIGNATURE_ANNOTATION) else {
+        return Err("a signature layer has no signature annotation".into());
+    };
+    STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| "a signature annotation is not base64".into())
 }
 
 /// What vouches for one of `digests` (a platform's entry, then the index
@@ -51,36 +84,21 @@ pub async fn verify(
     digests: &[Digest],
     verifier: &Verifier,
 ) -> Result<Vouched, ResolveError> {
-    let mut tally = Tally::default();
     let search = Search {
         client,
         reference,
         verifier,
     };
-    if let Some(policy) = verifier.policy() {
+    if let Some(policy) = &verifier.policy {
         return super::enforce::enforce(&search, digests, policy).await;
     }
+    let mut tally = Tally::default();
     for digest in digests {
         if let Some(vouched) = search.digest(digest, &mut tally).await? {
             return Ok(vouched);
         }
     }
-    let names: Vec<String> = digests.iter().map(Digest::to_string).collect();
-    let digests = names.join(" or its index ");
-    if tally.found == 0 {
-        return Err(SignatureError::Unsigned { digests }.into());
-    }
-    let mut why: Vec<String> = tally.refused.into_iter().take(3).collect();
-    if why.is_empty() {
-        why.push("none could be checked".into());
-    }
-    Err(SignatureError::Bad {
-        digests,
-        found: tally.found,
-        keys: verifier.keys_text(),
-        why: why.join("; "),
-    }
-    .into())
+    Err(tally.failure(digests, verifier.keys_text()))
 }
 
 pub(super) struct Search<'a> {
@@ -162,11 +180,9 @@ impl Search<'_> {
         digest: &Digest,
         layer: &Descriptor,
     ) -> Result<Result<Vouched, String>, ResolveError> {
-        let Some(encoded) = layer.annotations.get(SIGNATURE_ANNOTATION) else {
-            return Ok(Err("a signature layer has no signature annotation".into()));
-        };
-        let Ok(signature) = STANDARD.decode(encoded.trim()) else {
-            return Ok(Err("a signature annotation is not base64".into()));
+        let signature = match layer_signature(layer) {
+            Ok(signature) => signature,
+            Err(why) => return Ok(Err(why)),
         };
         let payload = match self.blob(layer, "the signature payload").await? {
             Ok(payload) => payload,
@@ -187,9 +203,8 @@ impl Search<'_> {
         }
         let certificate = layer.annotations.get(CERTIFICATE_ANNOTATION);
         match (&self.verifier.keyless, certificate) {
-            (Some(keyless), Some(pem)) => {
-                let bundle = layer.annotations.get(BUNDLE_ANNOTATION);
-                Ok(self.keyless_layer(keyless, digest, pem, bundle, &payload, &signature))
+            (Some(keyless), Some(_)) => {
+                Ok(self.keyless_layer(keyless, digest, layer, &payload, &signature))
             }
             (Some(_), None) if self.verifier.keys.is_empty() => Ok(Err(
                 "a signature has no certificate (it was made with a key)".into(),
@@ -199,30 +214,19 @@ impl Search<'_> {
     }
 
     /// A cosign 2 keyless layer: its certificate and Rekor bundle
-    /// annotations, checked against the trusted root.
+    /// annotations, checked against the trusted root (its chain annotation
+    /// is not trusted: the root has its own).
     fn keyless_layer(
         &self,
         keyless: &Keyless,
         digest: &Digest,
-        pem: &str,
-        bundle: Option<&String>,
+        layer: &Descriptor,
         payload: &[u8],
         signature: &[u8],
     ) -> Result<Vouched, String> {
-        let certificate = material::annotated_certificate(pem)
+        let found = material::Annotated::read(&layer.annotations)
             .map_err(|e| format!("a keyless signature: {e}"))?;
-        let entry = material::annotated_entry(bundle.map(String::as_str))
-            .map_err(|e| format!("a keyless signature: {e}"))?;
-        let evidence = Evidence {
-            certificate: &certificate,
-            message: payload,
-            signature,
-            payload_sha256: Sha256::digest(payload).into(),
-            dsse: false,
-            entry: &entry,
-            proof_required: false,
-            intermediates: &[],
-        };
+        let evidence = found.evidence(payload, signature, &[]);
         self.keyless_verdict(keyless, digest, &evidence)
     }
 
@@ -374,11 +378,14 @@ impl Search<'_> {
                 if manifest.is_none() {
                     *manifest = Some(by_digest(self.client, self.reference, digest).await?.bytes);
                 }
-                let message = manifest.clone().unwrap_or_default();
+                // The bundle's digest, just checked to be the manifest's.
+                let Ok(payload_sha256) = <[u8; 32]>::try_from(signed.as_slice()) else {
+                    return Ok(Err("a bundle's message digest is not SHA-256".into()));
+                };
                 Signed {
-                    payload_sha256: Sha256::digest(&message).into(),
-                    message,
+                    message: manifest.clone().unwrap_or_default(),
                     signatures: vec![signature],
+                    payload_sha256,
                     dsse: false,
                 }
             }

@@ -53,6 +53,20 @@ impl LogKey {
             .as_ref()
             .to_vec()
     }
+
+    /// The public key as a PEM `PUBLIC KEY` file, as a policy names it.
+    pub fn public_pem(&self) -> String {
+        let b64 = STANDARD.encode(&self.spki);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+            .collect();
+        format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            lines.join("\n")
+        )
+    }
 }
 
 /// SubjectPublicKeyInfo of an uncompressed P-256 point.
@@ -467,16 +481,16 @@ pub fn keyless_annotations(
 }
 
 impl Sigstore {
-    /// Signs `digest` keyless as cosign 2 does and pushes its `.sig` tag.
+    /// Signs `digest` keyless as cosign 2 does, the payload claiming
+    /// `identity`, logs it at `index` and pushes its `.sig` tag.
     pub fn sign_image(
         &self,
         p: &super::push::Pusher,
-        repo: &str,
-        digest: &str,
+        (repo, digest, identity): (&str, &str, &str),
         leaf: &LeafCert,
         index: i64,
     ) {
-        let signed = super::cosign::payload("registry.example/app", digest);
+        let signed = super::cosign::payload(identity, digest);
         let signature = leaf.sign(&signed);
         let entry = self.log(&hashedrekord(&signature, &leaf.pem, &signed), index);
         let annotations = keyless_annotations(

@@ -5,18 +5,25 @@
 //! `tlogEntries`). Pure: text in, typed material out.
 
 use super::rekor::{Entry, Proof};
+use super::root::{RawCert, RawLogId};
+use super::Evidence;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer};
+use sha2::{Digest as _, Sha256};
+use std::collections::BTreeMap;
 
 pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
 pub const BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
+pub const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
 
 /// Why the material cannot be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MaterialError {
     #[error("its certificate annotation holds no PEM certificate")]
     NoCertificate,
+    #[error("it has no certificate (it was made with a key)")]
+    NoCertificateAnnotation,
     #[error("it has no Rekor bundle annotation, so its signing time is not proven")]
     NoBundle,
     #[error("its Rekor bundle cannot be read: {0}")]
@@ -77,6 +84,50 @@ pub fn annotated_entry(bundle: Option<&str>) -> Result<Entry, MaterialError> {
     })
 }
 
+/// A cosign 2 keyless layer's material, read from its annotations.
+#[derive(Clone, Debug)]
+pub struct Annotated {
+    pub certificate: Vec<u8>,
+    pub entry: Entry,
+    /// The intermediates of `dev.sigstore.cosign/chain`: untrusted.
+    pub chain: Vec<Vec<u8>>,
+}
+
+impl Annotated {
+    /// The certificate, Rekor bundle and chain annotations of a layer.
+    pub fn read(annotations: &BTreeMap<String, String>) -> Result<Annotated, MaterialError> {
+        let pem = annotations
+            .get(CERTIFICATE_ANNOTATION)
+            .ok_or(MaterialError::NoCertificateAnnotation)?;
+        let chain = annotations.get(CHAIN_ANNOTATION);
+        Ok(Annotated {
+            certificate: annotated_certificate(pem)?,
+            entry: annotated_entry(annotations.get(BUNDLE_ANNOTATION).map(String::as_str))?,
+            chain: chain.map_or(vec![], |c| super::pem_certificates(c.as_bytes())),
+        })
+    }
+
+    /// The evidence of this material for a simple-signing `payload` and
+    /// its `signature`; `intermediates` are those a check may use.
+    pub fn evidence<'a>(
+        &'a self,
+        payload: &'a [u8],
+        signature: &'a [u8],
+        intermediates: &'a [Vec<u8>],
+    ) -> Evidence<'a> {
+        Evidence {
+            certificate: &self.certificate,
+            message: payload,
+            signature,
+            payload_sha256: Sha256::digest(payload).into(),
+            dsse: false,
+            entry: &self.entry,
+            proof_required: false,
+            intermediates,
+        }
+    }
+}
+
 /// A Sigstore bundle's certificate and log entries.
 #[derive(Clone, Debug)]
 pub struct BundleMaterial {
@@ -104,12 +155,6 @@ struct RawMaterial {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawCert {
-    raw_bytes: String,
-}
-
-#[derive(Deserialize)]
 struct RawChain {
     #[serde(default)]
     certificates: Vec<RawCert>,
@@ -127,12 +172,6 @@ struct RawEntry {
     inclusion_promise: Option<RawPromise>,
     inclusion_proof: Option<RawProof>,
     canonicalized_body: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RawLogId {
-    key_id: String,
 }
 
 #[derive(Deserialize)]

@@ -293,8 +293,6 @@ pub fn names(entry: &Entry, want: &Names) -> Result<(), RekorError> {
 /// A body's certificate or public key: base64 of its PEM, as DER.
 fn decoded_certificate(text: &str) -> Option<Vec<u8>> {
     let pem = STANDARD.decode(text.trim()).ok()?;
-    let pem = String::from_utf8(pem).ok()?;
-    let start = pem.find("-----BEGIN ")?;
-    let (_, der) = spki::der::pem::decode_vec(pem[start..].trim_end().as_bytes()).ok()?;
-    Some(der)
+    let certificate = super::pem_certificates(&pem).into_iter().next();
+    certificate.or_else(|| crate::signature::key::spki_from_pem(&pem).ok())
 }

@@ -94,10 +94,11 @@ struct RawKey {
     valid_for: Option<RawWindow>,
 }
 
+/// A `logId`, as trusted roots and bundles both write it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawLogId {
-    key_id: String,
+pub(super) struct RawLogId {
+    pub(super) key_id: String,
 }
 
 #[derive(Deserialize)]
@@ -121,10 +122,11 @@ struct RawChain {
     certificates: Vec<RawCert>,
 }
 
+/// A DER certificate in base64, as trusted roots and bundles both write it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawCert {
-    raw_bytes: String,
+pub(super) struct RawCert {
+    pub(super) raw_bytes: String,
 }
 
 impl TrustedRoot {

@@ -12,7 +12,9 @@
 pub mod identity;
 pub mod scope;
 
-use crate::signature::key::PublicKey;
+use crate::signature::key::{spki_from_pem, PublicKey};
+use crate::signature::keyless::root::{Authority, Log, TrustedRoot, Window};
+use crate::signature::keyless::{Keyless, Matcher};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use identity::SignedIdentity;
@@ -129,21 +131,21 @@ pub enum Requirement {
 #[derive(Clone, Debug)]
 pub struct Sigstore {
     pub signer: Signer,
-    /// Rekor keys whose SET must prove the signature was logged.
-    pub rekor: Vec<(PublicKey, Vec<u8>)>,
     pub identity: SignedIdentity,
 }
 
-/// A public key, or a Fulcio CA with the issuer and e-mail it must name.
+/// Public keys (with the Rekor keys that must have logged their
+/// signatures, if the policy names any), or a Fulcio CA with the issuer
+/// and e-mail it must name, ready to verify as keyless signatures are.
 #[derive(Clone, Debug)]
 pub enum Signer {
-    /// Each key, and its SubjectPublicKeyInfo (a Rekor body names it).
-    Keys(Vec<(PublicKey, Vec<u8>)>),
-    Fulcio {
-        cas: Vec<Vec<u8>>,
-        issuer: String,
-        email: String,
+    Keys {
+        /// Each key, and its SubjectPublicKeyInfo (a Rekor body names it).
+        keys: Vec<(PublicKey, Vec<u8>)>,
+        /// The Rekor keys as a trusted root of logs only.
+        rekor: Option<TrustedRoot>,
     },
+    Fulcio(Keyless),
 }
 
 /// A policy: the global default, and each docker-transport scope's
@@ -187,18 +189,13 @@ impl Policy {
         Ok(Policy { default, docker })
     }
 
-    /// The requirements for a docker reference (`scope::lookup`).
+    /// The scope that applies to a docker reference (`scope::lookup`), and
+    /// its requirements.
     pub fn for_reference(&self, reference: &crate::reference::Reference) -> (&str, &[Requirement]) {
-        match scope::lookup(reference, |s| self.docker.contains_key(s)) {
-            Some(found) => {
-                let (name, reqs) = self
-                    .docker
-                    .get_key_value(found.as_str())
-                    .map_or(("", &[][..]), |(k, v)| (k.as_str(), v.as_slice()));
-                (name, reqs)
-            }
-            None => ("default", &self.default),
-        }
+        scope::lookup(reference, |s| self.docker.get_key_value(s))
+            .map_or(("default", &self.default[..]), |(name, reqs)| {
+                (name.as_str(), reqs.as_slice())
+            })
     }
 }
 
@@ -303,19 +300,47 @@ fn requirement(
                 Source::Pki => {
                     return Ok(Requirement::Unsupported("sigstoreSigned with pki".into()))
                 }
-                Source::Keys(pems) => Signer::Keys(
-                    pems.iter()
+                Source::Keys(pems) => Signer::Keys {
+                    keys: pems
+                        .iter()
                         .map(|p| pem_key(p, "a key"))
                         .collect::<Result<_, _>>()?,
-                ),
-                Source::Fulcio(f) => fulcio_signer(f, read, rekor.is_empty())?,
+                    rekor: (!rekor.is_empty()).then(|| root_of(vec![], &rekor)),
+                },
+                Source::Fulcio(f) => fulcio_signer(f, read, &rekor)?,
             };
             Ok(Requirement::Sigstore(Sigstore {
                 signer,
-                rekor,
                 identity: signed_identity.unwrap_or(SignedIdentity::MatchRepoDigestOrExact {}),
             }))
         }
+    }
+}
+
+/// A policy's CAs and Rekor keys as a trusted root: every key valid at any
+/// time (a policy gives no windows), each log known by its key's hash, as
+/// Rekor names its log.
+fn root_of(cas: Vec<Vec<u8>>, rekor: &[(PublicKey, Vec<u8>)]) -> TrustedRoot {
+    use sha2::{Digest as _, Sha256};
+    let always = Window {
+        start: i64::MIN,
+        end: None,
+    };
+    let log = |(key, spki): &(PublicKey, Vec<u8>)| Log {
+        id: Sha256::digest(spki).to_vec(),
+        url: String::new(),
+        key: key.clone(),
+        valid: always,
+    };
+    let authority = |ca| Authority {
+        uri: String::new(),
+        chain: vec![ca],
+        valid: always,
+    };
+    TrustedRoot {
+        tlogs: rekor.iter().map(log).collect(),
+        ctlogs: vec![],
+        authorities: cas.into_iter().map(authority).collect(),
     }
 }
 
@@ -332,21 +357,18 @@ fn decode(data: &str) -> Result<Vec<u8>, String> {
 }
 
 fn pem_key(pem: &[u8], what: &str) -> Result<(PublicKey, Vec<u8>), String> {
-    let key = PublicKey::from_pem(pem).map_err(|e| format!("{what}: {e}"))?;
-    let text = String::from_utf8_lossy(pem);
-    let start = text.find("-----BEGIN PUBLIC KEY-----").unwrap_or(0);
-    let end = text
-        .find("-----END PUBLIC KEY-----")
-        .map_or(text.len(), |e| e + 24);
-    let (_, der) = spki::der::pem::decode_vec(text[start..end].as_bytes())
-        .map_err(|e| format!("{what}: {e}"))?;
+    let der = spki_from_pem(pem).map_err(|e| format!("{what}: {e}"))?;
+    let key = PublicKey::from_der(&der).map_err(|e| format!("{what}: {e}"))?;
     Ok((key, der))
 }
 
+/// A `fulcio` requirement as a keyless check: the CA (with the untrusted
+/// intermediates a signature brings, as containers/image takes them), the
+/// Rekor keys, the exact issuer and e-mail; no SCT, as upstream asks none.
 fn fulcio_signer(
     f: RawFulcio,
     read: &dyn Fn(&str) -> Result<Vec<u8>, String>,
-    no_rekor: bool,
+    rekor: &[(PublicKey, Vec<u8>)],
 ) -> Result<Signer, String> {
     let pem = match (f.ca_path, f.ca_data) {
         (Some(path), None) => read(&path)?,
@@ -359,8 +381,13 @@ fn fulcio_signer(
     }
     let issuer = f.oidc_issuer.ok_or("fulcio: oidcIssuer is required")?;
     let email = f.subject_email.ok_or("fulcio: subjectEmail is required")?;
-    if no_rekor {
+    if rekor.is_empty() {
         return Err("sigstoreSigned with fulcio requires a Rekor public key".into());
     }
-    Ok(Signer::Fulcio { cas, issuer, email })
+    Ok(Signer::Fulcio(Keyless {
+        root: root_of(cas, rekor),
+        identity: Matcher::Exact(email),
+        issuer: Matcher::Exact(issuer),
+        require_sct: false,
+    }))
 }

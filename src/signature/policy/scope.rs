@@ -53,10 +53,11 @@ pub fn candidates(reference: &Reference) -> Vec<String> {
     out
 }
 
-/// The first scope `has` knows, or `None` for the global default.
-pub fn lookup(reference: &Reference, has: impl Fn(&str) -> bool) -> Option<String> {
+/// What `find` has for the first scope it knows (the transport's `""`
+/// last), or `None` for the global default.
+pub fn lookup<T>(reference: &Reference, find: impl Fn(&str) -> Option<T>) -> Option<T> {
     candidates(reference)
         .into_iter()
         .chain(std::iter::once(String::new()))
-        .find(|s| has(s))
+        .find_map(|s| find(&s))
 }
